@@ -1,0 +1,3 @@
+"""devloop: the right reload, restart or rebuild for every Docker Compose service, on every edit."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+import sys
+
+from devloop.cli import main
+
+sys.exit(main())
