@@ -1,0 +1,42 @@
+# `make demo` and `make test` work on a fresh machine: they install devloop into .venv and set up
+# the test bed (a Docker Engine, Compose v2 and offline base images; see scripts/testbed).
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+EXAMPLE := examples/fastapi-celery
+
+.PHONY: demo test unit e2e venv testbed testbed-stop bench lint clean-venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+testbed:
+	scripts/testbed up
+
+testbed-stop:
+	scripts/testbed stop
+
+demo: venv testbed
+	@echo "devloop up on $(EXAMPLE): edit files under $(EXAMPLE)/app or $(EXAMPLE)/baked; Ctrl-C stops"
+	cd $(EXAMPLE) && ../../$(BIN)/devloop up
+
+# The whole suite on a real engine. A dockerd started here is stopped again at the end.
+test: venv
+	scripts/testbed run -- $(BIN)/python -m pytest
+
+unit: venv
+	$(BIN)/python -m pytest tests/unit
+
+e2e: venv testbed
+	$(BIN)/python -m pytest tests/e2e
+
+lint: venv
+	$(BIN)/ruff check devloop tests
+	$(BIN)/mypy devloop
+
+bench: venv testbed
+	$(BIN)/python bench/plan_bench.py

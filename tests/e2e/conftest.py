@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.stack import Stack, engine_problem, make_stack
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def real_engine() -> None:
+    """e2e tests need a real engine: in CI its absence fails them, elsewhere it skips with the reason."""
+    problem = engine_problem()
+    if problem is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI needs a real Docker Engine and Compose v2: {problem}", pytrace=False)
+    pytest.skip(problem)
+
+
+@pytest.fixture
+def example_stack(tmp_path: Path) -> Iterator[Stack]:
+    """The fastapi-celery example copied under tmp, with its own project name and ports."""
+    stack = make_stack(tmp_path, "fastapi-celery", ("api", "baked"))
+    try:
+        yield stack
+    finally:
+        stack.down()

@@ -1,0 +1,168 @@
+"""A compose project of the tests' own: a copy of an example under tmp, its own project name and
+ports on 127.0.0.1, torn down with `down -v` whatever happens."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def engine_problem() -> str | None:
+    """Why no real engine + Compose v2 can be used, or None."""
+    if shutil.which("docker") is None:
+        return "the docker CLI is not installed (run scripts/testbed up)"
+    info = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True)
+    if info.returncode != 0:
+        return f"no Docker Engine answers (run scripts/testbed up): {info.stderr.strip()[:200]}"
+    compose = subprocess.run(["docker", "compose", "version", "--short"], capture_output=True, text=True)
+    if compose.returncode != 0:
+        return "Docker Compose v2 is missing (run scripts/testbed up)"
+    for image in ("devloop-testbed/python:bookworm", "devloop-testbed/busybox:latest"):
+        if subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode != 0:
+            return f"the test bed image {image} is missing (run scripts/testbed up)"
+    return None
+
+
+def wait_until(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
+    """Poll until `check()` returns something truthy; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
+
+
+@dataclass
+class Stack:
+    directory: Path
+    project: str
+    ports: dict[str, int]
+    env: dict[str, str] = field(default_factory=dict)
+
+    def compose(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            ["docker", "compose", "-p", self.project, *args],
+            cwd=self.directory, capture_output=True, text=True, timeout=timeout, env=self.environ(),
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(f"docker compose {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        return done
+
+    def environ(self) -> dict[str, str]:
+        return {**os.environ, **self.env}
+
+    def get(self, service: str, path: str = "/", timeout: float = 25) -> Any:
+        """The JSON a published service answers, or None when it does not answer."""
+        url = f"http://127.0.0.1:{self.ports[service]}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                return json.loads(response.read())
+        except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError, OSError):
+            return None
+
+    def wait_for(self, service: str, path: str, expected: dict[str, Any], timeout: float = 60) -> None:
+        wait_until(lambda: self.get(service, path, timeout=5) == expected, timeout,
+                   f"{service}{path} to answer {expected}")
+
+    def containers(self, service: str) -> list[dict[str, Any]]:
+        ids = self.compose("ps", "-q", service).stdout.split()
+        if not ids:
+            return []
+        out = subprocess.run(["docker", "inspect", *ids], capture_output=True, text=True, check=True).stdout
+        return list(json.loads(out))
+
+    def container(self, service: str) -> dict[str, Any]:
+        found = self.containers(service)
+        assert len(found) == 1, f"expected one container of {service}, found {len(found)}"
+        return found[0]
+
+    def snapshot(self) -> dict[str, tuple[str, str, str]]:
+        """Per service: (container id, image id, StartedAt)."""
+        out: dict[str, tuple[str, str, str]] = {}
+        for service in self.compose("config", "--services").stdout.split():
+            for c in self.containers(service):
+                out[service] = (c["Id"], c["Image"], c["State"]["StartedAt"])
+        return out
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.directory / relative
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {relative}"
+        path.write_text(text.replace(old, new))
+
+    def down(self) -> None:
+        self.compose("down", "-v", "--rmi", "local", "--remove-orphans", "-t", "1", check=False)
+
+
+def make_stack(tmp_path: Path, example: str, services_with_ports: tuple[str, ...]) -> Stack:
+    directory = tmp_path / example
+    shutil.copytree(EXAMPLES / example, directory, ignore=shutil.ignore_patterns("__pycache__"))
+    ports = {s: free_port() for s in services_with_ports}
+    project = f"dlt-{uuid.uuid4().hex[:10]}"
+    env = {f"{s.upper()}_PORT": str(p) for s, p in ports.items()}
+    env["COMPOSE_PROJECT_NAME"] = project
+    return Stack(directory, project, ports, env)
+
+
+@dataclass
+class DevloopProcess:
+    """A `devloop` child process with its JSON events; ended by its own PID."""
+
+    process: subprocess.Popen[str]
+    events: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+    def read_events(self) -> Iterator[dict[str, Any]]:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            self.events.append(event)
+            yield event
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 30) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return int(self.process.returncode)
+
+
+def start_devloop(stack: Stack, *args: str) -> DevloopProcess:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devloop", *args],
+        cwd=stack.directory, env=stack.environ(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, bufsize=1,
+    )
+    return DevloopProcess(process)
