@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import Stack, engine_problem, make_stack
+from tests.e2e.stack import DevloopProcess, Stack, engine_problem, make_stack
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -34,3 +34,14 @@ def example_stack(tmp_path: Path) -> Iterator[Stack]:
         yield stack
     finally:
         stack.down()
+
+
+@pytest.fixture
+def devloop_runs() -> Iterator[list[DevloopProcess]]:
+    """devloop processes a test starts; each is ended by its PID when the test ends."""
+    started: list[DevloopProcess] = []
+    try:
+        yield started
+    finally:
+        for run in started:
+            run.stop()

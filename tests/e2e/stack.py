@@ -10,11 +10,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,26 +130,59 @@ def make_stack(tmp_path: Path, example: str, services_with_ports: tuple[str, ...
     return Stack(directory, project, ports, env)
 
 
-@dataclass
 class DevloopProcess:
-    """A `devloop` child process with its JSON events; ended by its own PID."""
+    """A `devloop` child process whose JSON events are collected by a reader thread; it is ended
+    by its own PID."""
 
-    process: subprocess.Popen[str]
-    events: list[dict[str, Any]] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.events: list[dict[str, Any]] = []
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
-    def read_events(self) -> Iterator[dict[str, Any]]:
+    def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            self.lines.append(line)
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            self.events.append(event)
-            yield event
+            with self._changed:
+                self.lines.append(line)
+                try:
+                    event = json.loads(line)
+                except json.JSONDecodeError:
+                    event = None
+                if isinstance(event, dict):
+                    self.events.append(event)
+                self._changed.notify_all()
 
-    def stop(self, sig: int = signal.SIGINT, timeout: float = 30) -> int:
+    def matching(self, **fields: Any) -> list[dict[str, Any]]:
+        with self._changed:
+            return [e for e in self.events if all(e.get(k) == v for k, v in fields.items())]
+
+    def wait_event(self, timeout: float = 120, after: int = 0, **fields: Any) -> dict[str, Any]:
+        """The first event (from index `after`) whose fields match, waiting up to `timeout` s."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for event in self.events[after:]:
+                    if all(event.get(k) == v for k, v in fields.items()):
+                        return event
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (self.process.poll() is not None and not self._reader.is_alive()):
+                    raise AssertionError(
+                        f"no event {fields} within {timeout:.0f} s; output:\n{''.join(self.lines[-60:])}"
+                    )
+                self._changed.wait(min(remaining, 0.5))
+
+    def mark(self) -> int:
+        with self._changed:
+            return len(self.events)
+
+    def output(self) -> str:
+        with self._changed:
+            return "".join(self.lines)
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 60) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)
             try:
@@ -156,6 +190,7 @@ class DevloopProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._reader.join(timeout=5)
         return int(self.process.returncode)
 
 
@@ -163,6 +198,6 @@ def start_devloop(stack: Stack, *args: str) -> DevloopProcess:
     process = subprocess.Popen(
         [sys.executable, "-m", "devloop", *args],
         cwd=stack.directory, env=stack.environ(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, bufsize=1,
+        text=True, bufsize=1, stdin=subprocess.DEVNULL,
     )
     return DevloopProcess(process)

@@ -1,0 +1,208 @@
+"""The command line: one function per command, errors mapped to exit codes in one place."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from devloop import __version__
+from devloop.compose import ComposeOptions
+from devloop.errors import DevloopError
+
+EXIT_OK, EXIT_USER_ERROR, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 3, 130
+
+DESCRIPTION = """\
+devloop watches a Docker Compose project and, for every edit, does the right thing per service:
+nothing when the process reloads itself, a restart when code is bind-mounted but does not reload,
+and a targeted `docker compose up -d --build --no-deps` when code is baked into the image."""
+
+EPILOG = """\
+commands:
+  up       watch the project and act on every change (the daemon)
+  plan     explain what devloop would do, per service or for given paths
+  doctor   find mounts that do not work and data that will be lost
+  clean    delete macOS AppleDouble ._* files from build contexts and bind sources
+
+examples:
+  devloop plan                      # the strategy of every service, and why
+  devloop plan app/main.py          # what an edit to this file would do
+  devloop up                        # bring the stack up and keep it live
+  devloop clean --dry-run           # list AppleDouble files without deleting
+
+exit codes: 0 ok, 1 a problem devloop explains (bad input, no engine, failed build), 3 an
+unexpected error (a bug: please report it), 130 interrupted by a second Ctrl-C."""
+
+
+def _compose_options_parser() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("compose project (as for docker compose)")
+    group.add_argument("-f", "--file", dest="files", action="append", default=[], metavar="FILE",
+                       help="compose file (repeatable; default: compose.yaml and its override, or $COMPOSE_FILE)")
+    group.add_argument("-p", "--project-name", help="project name (default: as docker compose decides)")
+    group.add_argument("--profile", dest="profiles", action="append", default=[], metavar="PROFILE",
+                       help="enable a compose profile (repeatable; also $COMPOSE_PROFILES)")
+    group.add_argument("--project-directory", metavar="DIR", help="project directory")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="devloop", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"devloop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parent = _compose_options_parser()
+    raw = argparse.RawDescriptionHelpFormatter
+
+    up = sub.add_parser("up", parents=[parent], formatter_class=raw, help="watch and act on every change",
+                        description="Bring the services up, then watch their code and act on every change.",
+                        epilog="examples:\n  devloop up\n  devloop up api celery_worker --json\n  devloop up --no-start")
+    up.add_argument("services", nargs="*", metavar="SERVICE", help="services to bring up and watch (default: all)")
+    up.add_argument("--no-start", action="store_true", help="do not run `docker compose up -d` first")
+    up.add_argument("--down", action="store_true", help="stop the services when devloop stops")
+    up.add_argument("--json", action="store_true", help="one JSON event per line on stdout")
+    up.add_argument("--debounce-ms", type=int, metavar="MS", help="quiet time before acting (default 300)")
+    up.set_defaults(func=cmd_up)
+
+    plan = sub.add_parser("plan", parents=[parent], formatter_class=raw, help="explain what devloop would do",
+                          description="Show each service's strategy and why, or what changes to PATHs would do.",
+                          epilog="examples:\n  devloop plan\n  devloop plan --json\n  devloop plan app/tasks.py requirements.txt")
+    plan.add_argument("paths", nargs="*", metavar="PATH", help="changed paths to explain")
+    plan.add_argument("--json", action="store_true", help="print JSON (shape in the README)")
+    plan.set_defaults(func=cmd_plan)
+
+    doctor = sub.add_parser("doctor", parents=[parent], formatter_class=raw, help="check mounts and data safety",
+                            description="Check the engine, bind mounts, data written where it will be lost, and stale images.",
+                            epilog="examples:\n  devloop doctor\n  devloop doctor --json")
+    doctor.add_argument("--json", action="store_true", help="print JSON (shape in the README)")
+    doctor.set_defaults(func=cmd_doctor)
+
+    clean = sub.add_parser("clean", parents=[parent], formatter_class=raw, help="delete AppleDouble ._* files",
+                           description="Delete genuine macOS AppleDouble files (never other ._* files) under the "
+                           "build contexts and bind sources of the project, or under the given PATHs.",
+                           epilog="examples:\n  devloop clean --dry-run\n  devloop clean ./app")
+    clean.add_argument("paths", nargs="*", metavar="PATH", help="folders to clean (default: the project's)")
+    clean.add_argument("--dry-run", action="store_true", help="list what would be removed; remove nothing")
+    clean.add_argument("--json", action="store_true", help="print JSON")
+    clean.set_defaults(func=cmd_clean)
+    return parser
+
+
+def compose_options(args: argparse.Namespace) -> ComposeOptions:
+    return ComposeOptions(
+        files=tuple(args.files),
+        project_name=args.project_name,
+        profiles=tuple(args.profiles),
+        project_directory=args.project_directory,
+        cwd=Path.cwd(),
+    )
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from devloop import ui
+    from devloop.context import load_context
+    from devloop.engine import Engine
+
+    context = load_context(compose_options(args), Engine())
+    if not args.paths:
+        if args.json:
+            ui.print_json(ui.plan_json(context.plan))
+        else:
+            ui.render_plan(context.plan, ui.console(), context.engine_note)
+        return EXIT_OK
+    paths = [Path(os.path.abspath(p)) for p in args.paths]
+    _check_inside(paths, context.plan.watch_roots, context.project.directory)
+    change = context.plan.route(paths)
+    if args.json:
+        ui.print_json(ui.change_plan_json(change))
+    else:
+        ui.render_change_plan(change, context.project.directory, ui.console())
+    return EXIT_OK
+
+
+def _check_inside(paths: Sequence[Path], roots: Sequence[Path], directory: Path) -> None:
+    for path in paths:
+        if not any(path == r or r in path.parents for r in (*roots, directory)):
+            raise DevloopError(
+                f"{path} is outside the project ({directory}) and everything it watches",
+                "give paths inside the project folder, its build contexts or its bind mounts",
+            )
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from devloop import ui
+    from devloop.appledouble import clean
+
+    if args.paths:
+        roots = [Path(p) for p in args.paths]
+        missing = [str(p) for p in roots if not p.exists()]
+        if missing:
+            raise DevloopError(f"no such path: {', '.join(missing)}")
+    else:
+        from devloop.context import load_context
+
+        roots = list(load_context(compose_options(args)).plan.watch_roots)
+    report = clean(roots, dry_run=args.dry_run)
+    if args.json:
+        ui.print_json(ui.clean_json(report))
+    else:
+        ui.render_clean(report, ui.console())
+    return EXIT_OK if not report.errors else EXIT_USER_ERROR
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from devloop import ui_up
+    from devloop.runner import UpOptions, run_up
+
+    if args.json:
+        sink: ui_up.JsonSink | ui_up.PlainSink | ui_up.LiveSink = ui_up.JsonSink()
+    elif sys.stdout.isatty() and os.environ.get("TERM") != "dumb":
+        sink = ui_up.LiveSink()
+    else:
+        sink = ui_up.PlainSink()
+    up = UpOptions(tuple(args.services), start=not args.no_start, down=args.down, debounce_ms=args.debounce_ms)
+    try:
+        return run_up(compose_options(args), up, sink)
+    finally:
+        sink.close()
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from devloop.doctor import run_doctor
+
+    return run_doctor(args, compose_options(args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        code: int = args.func(args)
+        return code
+    except DevloopError as exc:
+        print(f"devloop: error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {exc.hint}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("devloop: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are reported
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        print(
+            f"devloop: unexpected error: {type(exc).__name__}: {exc}\n"
+            f"  at {frame.filename}:{frame.lineno}\n"
+            "  this is a bug in devloop; please report it with the command you ran "
+            "(set DEVLOOP_DEBUG=1 for the full traceback)",
+            file=sys.stderr,
+        )
+        if os.environ.get("DEVLOOP_DEBUG"):
+            traceback.print_exc()
+        return EXIT_UNEXPECTED

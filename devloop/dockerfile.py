@@ -1,0 +1,150 @@
+"""Read what a Dockerfile's stages run and copy in (via dockerfile-parse)."""
+
+from __future__ import annotations
+
+import io
+import json
+import shlex
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from dockerfile_parse import DockerfileParser
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One COPY/ADD of the build context into the image."""
+
+    sources: tuple[str, ...]
+    destination: PurePosixPath  # absolute, WORKDIR applied
+    line: int
+    chown: str | None = None
+    from_stage: str | None = None  # COPY --from=...: not from the context
+
+
+@dataclass(frozen=True)
+class Process:
+    """ENTRYPOINT/CMD of a stage, with the Dockerfile line where each was set."""
+
+    entrypoint: tuple[str, ...] | None = None
+    entrypoint_line: int | None = None
+    cmd: tuple[str, ...] | None = None
+    cmd_line: int | None = None
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str | None
+    base: str
+    workdir: PurePosixPath
+    copies: tuple[Copy, ...]
+    process: Process
+
+
+@dataclass(frozen=True)
+class Dockerfile:
+    path: Path
+    stages: tuple[Stage, ...]
+
+    def stage(self, target: str | None = None) -> Stage | None:
+        """The stage a build produces: `target` by name, else the last one."""
+        if not self.stages:
+            return None
+        if target is None:
+            return self.stages[-1]
+        return next((s for s in self.stages if s.name == target), None)
+
+
+def _exec_form(value: str) -> tuple[str, ...]:
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+            if isinstance(parsed, list):
+                return tuple(str(part) for part in parsed)
+        except json.JSONDecodeError:
+            pass
+    return ("/bin/sh", "-c", text)
+
+
+def _copy(value: str, workdir: PurePosixPath, line: int) -> Copy | None:
+    try:
+        words = shlex.split(value)
+    except ValueError:
+        return None
+    flags = {w.split("=", 1)[0]: (w.split("=", 1) + [""])[1] for w in words if w.startswith("--")}
+    paths = [w for w in words if not w.startswith("--")]
+    if value.strip().lstrip("-").startswith("[") or paths[:1] and paths[0].startswith("["):
+        try:
+            paths = json.loads(value[value.index("[") :])
+        except (json.JSONDecodeError, ValueError):
+            return None
+    if len(paths) < 2:
+        return None
+    destination = PurePosixPath(paths[-1])
+    if not destination.is_absolute():
+        destination = workdir / destination
+    return Copy(
+        sources=tuple(paths[:-1]),
+        destination=destination,
+        line=line,
+        chown=flags.get("--chown") or None,
+        from_stage=flags.get("--from") or None,
+    )
+
+
+def parse_dockerfile(text: str, path: Path = Path("Dockerfile")) -> Dockerfile:
+    """Parse Dockerfile text into stages; a stage built FROM another stage inherits its state."""
+    parser = DockerfileParser(fileobj=io.BytesIO(text.encode()))
+    stages: list[Stage] = []
+    current: dict[str, object] | None = None
+    stage_line = 0
+
+    def close() -> None:
+        if current is not None:
+            stages.append(Stage(**current))  # type: ignore[arg-type]
+
+    for item in parser.structure:
+        instruction, value, line = item["instruction"], item["value"], item["startline"] + 1
+        if instruction == "FROM":
+            close()
+            stage_line = line
+            words = value.split()
+            base = words[0] if words else ""
+            name = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
+            parent = next((s for s in reversed(stages) if s.name == base), None)
+            current = {
+                "name": name,
+                "base": base,
+                "workdir": parent.workdir if parent else PurePosixPath("/"),
+                "copies": parent.copies if parent else (),
+                "process": parent.process if parent else Process(),
+            }
+        elif current is None:
+            continue
+        elif instruction == "WORKDIR":
+            workdir = PurePosixPath(value.strip())
+            current["workdir"] = workdir if workdir.is_absolute() else current["workdir"] / workdir  # type: ignore[operator]
+        elif instruction in ("COPY", "ADD"):
+            copy = _copy(value, current["workdir"], line)  # type: ignore[arg-type]
+            if copy is not None:
+                current["copies"] = (*current["copies"], copy)  # type: ignore[misc]
+        elif instruction == "CMD":
+            old: Process = current["process"]  # type: ignore[assignment]
+            current["process"] = Process(old.entrypoint, old.entrypoint_line, _exec_form(value), line)
+        elif instruction == "ENTRYPOINT":
+            # ENTRYPOINT resets a CMD inherited from the parent stage or base image, not one set here.
+            old = current["process"]  # type: ignore[assignment]
+            kept = old.cmd_line is not None and old.cmd_line > stage_line
+            current["process"] = Process(
+                _exec_form(value), line, old.cmd if kept else None, old.cmd_line if kept else None
+            )
+    close()
+    return Dockerfile(path=path, stages=tuple(stages))
+
+
+def read_dockerfile(path: Path) -> Dockerfile | None:
+    try:
+        return parse_dockerfile(path.read_text(errors="replace"), path)
+    except OSError:
+        return None

@@ -1,0 +1,353 @@
+"""`devloop up`: one anyio task group wiring the watcher, the planner and the actions.
+
+Services that share a build form a group; a group runs one action at a time, and changes that
+arrive meanwhile are merged into exactly one follow-up. Different groups act concurrently."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+from anyio.abc import TaskGroup
+
+from devloop import actions, events, state
+from devloop.catchup import baked_is_stale, mounted_is_stale, parse_docker_time
+from devloop.compose import ComposeOptions, run_compose
+from devloop.context import Context, load_context
+from devloop.engine import Engine
+from devloop.errors import DevloopError, EngineError
+from devloop.model import Action
+from devloop.planner import ChangePlan, Decision, ServicePlan
+from devloop.watcher import watch
+
+Emit = Callable[[events.Event], None]
+ENGINE_BACKOFF_S = (0.5, 1, 2, 4, 8)
+
+
+@dataclass
+class Group:
+    """Services acted on together (they share one build); one action at a time."""
+
+    services: tuple[str, ...]
+    pending: dict[str, Decision] = field(default_factory=dict)
+    running: bool = False
+
+    def merge(self, decision: Decision) -> None:
+        old = self.pending.get(decision.service)
+        if old is None:
+            self.pending[decision.service] = decision
+            return
+        strongest = decision if decision.action > old.action else old
+        paths = tuple(dict.fromkeys(old.paths + decision.paths))
+        self.pending[decision.service] = Decision(decision.service, strongest.action, strongest.reason, paths)
+
+
+@dataclass
+class UpOptions:
+    services: tuple[str, ...] = ()
+    start: bool = True
+    down: bool = False
+    debounce_ms: int | None = None
+
+
+class Runner:
+    def __init__(self, context: Context, engine: Engine, emit: Emit, up: UpOptions) -> None:
+        self.context = context
+        self.engine = engine
+        self.emit = emit
+        self.up = up
+        self.groups: dict[str, Group] = {}
+        self.roots_changed: anyio.Event | None = None
+        self.stopping = False
+        self._task_group: TaskGroup | None = None
+        self._regroup()
+
+    # -- model ---------------------------------------------------------------------------
+    @property
+    def watched(self) -> tuple[ServicePlan, ...]:
+        selected = self.up.services
+        return tuple(s for s in self.context.plan.services if not selected or s.name in selected)
+
+    def _regroup(self) -> None:
+        groups: dict[object, list[str]] = {}
+        for plan in self.context.plan.services:
+            key = plan.service.build.key if plan.service.build else ("service", plan.name)
+            groups.setdefault(key, []).append(plan.name)
+        old = self.groups
+        self.groups = {}
+        for names in groups.values():
+            group = Group(tuple(names))
+            for name in names:
+                if name in old:  # keep pending work and the running flag across reloads
+                    group.pending.update({k: v for k, v in old[name].pending.items() if k in names})
+                    group.running = group.running or old[name].running
+            for name in names:
+                self.groups[name] = group
+
+    # -- main ----------------------------------------------------------------------------
+    async def run(self) -> int:
+        plan = self.context.plan
+        strategies = {s.name: str(s.strategy) for s in self.watched}
+        self.emit(events.Starting(project=plan.project.name, services=list(strategies), strategies=strategies))
+        async with anyio.create_task_group() as tg:
+            self._task_group = tg
+            tg.start_soon(self._signals, tg)
+            if self.up.start:
+                await self._compose_start()
+            await self._catch_up()
+            tg.start_soon(self._watch_loop)
+        if self.up.down:
+            with anyio.CancelScope(shield=True):
+                await self._down()
+        self.emit(events.Stopped(reason="stopped by signal"))
+        return 0
+
+    async def _signals(self, tg: TaskGroup) -> None:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
+            async for signum in received:
+                self.stopping = True
+                self.emit(events.Notice(message=f"{signal.Signals(signum).name}: stopping (running actions are ended cleanly)"))
+                tg.cancel_scope.cancel()
+                return
+
+    async def _compose_start(self) -> None:
+        names = list(self.up.services)
+        self.emit(events.Notice(message=f"docker compose up -d {' '.join(names)}".rstrip()))
+        outcome = await actions.run_command(
+            self.context.options.argv("up", "-d", *names), self.context.options.cwd
+        )
+        code, output = outcome
+        if code != 0:
+            raise DevloopError(
+                f"`docker compose up -d` failed (exit code {code}):\n" + "\n".join(output.splitlines()[-20:]),
+                "fix the problem shown above and run devloop up again",
+            )
+
+    async def _catch_up(self) -> None:
+        states = await anyio.to_thread.run_sync(self.engine.states, self.context.project.name)
+        started = {s.service: parse_docker_time(s.started_at) for s in states if s.status == "running"}
+        for plan in self.watched:
+            reason: str | None = None
+            action = Action.REBUILD
+            if plan.service.build is not None and plan.service.image:
+                built = await anyio.to_thread.run_sync(self._image_time, plan.service.image)
+                if built is not None:
+                    reason = await anyio.to_thread.run_sync(baked_is_stale, plan, built)
+            if reason is None and started.get(plan.name):
+                reason = await anyio.to_thread.run_sync(mounted_is_stale, plan, started[plan.name])
+                action = Action.RESTART
+            if reason is not None:
+                self.emit(events.CatchUp(service=plan.name, action=str(action), reason=reason))
+                self.submit_decisions([Decision(plan.name, action, f"catch-up: {reason}", ())])
+
+    def _image_time(self, image: str) -> float | None:
+        """When the image was built, or last confirmed by a build to match its files."""
+        created = parse_docker_time(self.engine.image_created(image) or "")
+        image_id = self.engine.image_id(image)
+        confirmed = state.verified_at(image_id) if image_id else None
+        times = [t for t in (created, confirmed) if t is not None]
+        return max(times) if times else None
+
+    def _confirm_images(self, names: list[str], at: float) -> None:
+        for name in names:
+            image = self.context.plan.service(name).service.image
+            image_id = self.engine.image_id(image) if image else None
+            if image_id:
+                state.record_verified(image_id, at)
+
+    async def _watch_loop(self) -> None:
+        settings = self.context.settings
+        debounce = self.up.debounce_ms if self.up.debounce_ms is not None else settings.debounce_ms
+        while True:
+            roots = self._roots()
+            self.roots_changed = anyio.Event()
+            self.emit(events.Ready(
+                project=self.context.project.name,
+                services=[s.name for s in self.watched],
+                strategies={s.name: str(s.strategy) for s in self.watched},
+                watching=[str(r) for r in roots],
+            ))
+            async for paths in watch(roots, debounce, settings.max_wait_ms, self.roots_changed):
+                await self.on_changes(paths)
+            if self.stopping:
+                return
+
+    def _roots(self) -> list[Path]:
+        plan = self.context.plan
+        roots = {p for s in self.watched for p in s.watch} | set(plan.project_files)
+        return sorted(roots)
+
+    # -- changes -------------------------------------------------------------------------
+    async def on_changes(self, paths: set[Path]) -> None:
+        change = self.context.plan.route(sorted(paths))
+        watched = {s.name for s in self.watched}
+        decisions = [d for d in change.decisions if d.service in watched]
+        if decisions or change.project_files:
+            self.emit(events.Changes(
+                paths=[str(p) for p in sorted(paths)],
+                services={d.service: str(d.action) for d in decisions},
+            ))
+        if change.project_files:
+            await self._reload_project()
+        self.submit_decisions(decisions)
+
+    def submit_decisions(self, decisions: list[Decision]) -> None:
+        for decision in decisions:
+            if decision.action is Action.RELOAD:
+                self.emit(events.Action(service=decision.service, action="reload", status="skipped",
+                                        reason=decision.reason, paths=[str(p) for p in decision.paths],
+                                        detail="the process reloads itself"))
+                continue
+            group = self.groups[decision.service]
+            group.merge(decision)
+            if not group.running and self._task_group is not None:
+                group.running = True
+                self._task_group.start_soon(self._run_group, group)
+
+    async def _run_group(self, group: Group) -> None:
+        try:
+            while group.pending:
+                batch, group.pending = group.pending, {}
+                if not await self._execute(batch):
+                    for decision in batch.values():  # the engine is down: keep the work
+                        group.merge(decision)
+                    await self._wait_for_engine()
+        finally:
+            group.running = False
+
+    async def _execute(self, batch: dict[str, Decision]) -> bool:
+        """Run one batch of a group; False when the engine was down and nothing was done."""
+        rebuild = [d for d in batch.values() if d.action >= Action.SYNC]
+        restart = [d for d in batch.values() if d.action is Action.RESTART]
+        ok = True
+        if rebuild:
+            ok = await self._rebuild(rebuild)
+        if restart and ok:
+            results: list[bool] = []
+
+            async def one(decision: Decision) -> None:
+                results.append(await self._restart(decision))
+
+            async with anyio.create_task_group() as tg:
+                for decision in restart:
+                    tg.start_soon(one, decision)
+            ok = all(results)
+        return ok
+
+    def _action_event(self, d: Decision, action: str, status: str, **kw: object) -> None:
+        self.emit(events.Action(service=d.service, action=action, status=status, reason=d.reason,
+                                paths=[str(p) for p in d.paths], **kw))  # type: ignore[arg-type]
+
+    async def _rebuild(self, decisions: list[Decision]) -> bool:
+        names = [d.service for d in decisions]
+        contexts = sorted({self.context.plan.service(n).service.build.context  # type: ignore[union-attr]
+                           for n in names if self.context.plan.service(n).service.build})
+        report = await actions.clean_contexts(contexts)
+        for path in report.removed:
+            self.emit(events.Notice(message=f"removed AppleDouble file {path} before the build"))
+        for path in report.kept:
+            self.emit(events.Notice(level="warning", message=f"kept {path}: named ._* but not an AppleDouble file"))
+        for d in decisions:
+            self._action_event(d, "rebuild", "started")
+        build_started = time.time()
+        outcome = await actions.compose_up(self.context.options, names, build=True)
+        if outcome.ok:
+            await anyio.to_thread.run_sync(self._confirm_images, names, build_started)
+        if outcome.engine_down:
+            self.emit(events.Notice(level="error", message="the Docker Engine stopped answering during a rebuild"))
+            return False
+        for d in decisions:
+            self._action_event(d, "rebuild", "succeeded" if outcome.ok else "failed",
+                               duration_s=round(outcome.duration_s, 3), detail=outcome.detail,
+                               command=outcome.command)
+        return True
+
+    async def _restart(self, decision: Decision) -> bool:
+        self._action_event(decision, "restart", "started")
+        outcome = await actions.restart(self.engine, self.context.project.name, decision.service)
+        if outcome.engine_down:
+            self.emit(events.Notice(level="error", message=f"the Docker Engine does not answer: {outcome.detail}"))
+            return False
+        self._action_event(decision, "restart", "succeeded" if outcome.ok else "failed",
+                           duration_s=round(outcome.duration_s, 3), detail=outcome.detail)
+        return True
+
+    async def _wait_for_engine(self) -> None:
+        attempt = 0
+        while True:
+            delay = ENGINE_BACKOFF_S[min(attempt, len(ENGINE_BACKOFF_S) - 1)]
+            await anyio.sleep(delay)
+            try:
+                await anyio.to_thread.run_sync(self.engine.ping)
+            except EngineError:
+                attempt += 1
+                if attempt in (1, 5, 20):
+                    self.emit(events.Notice(level="warning", message="waiting for the Docker Engine to answer again"))
+                continue
+            self.emit(events.Notice(message="the Docker Engine answers again; resuming"))
+            return
+
+    # -- project files -------------------------------------------------------------------
+    async def _reload_project(self) -> None:
+        old = self.context
+        try:
+            new = await anyio.to_thread.run_sync(load_context, old.options, self.engine)
+        except DevloopError as exc:
+            self.emit(events.Notice(level="error", message=f"the project no longer loads: {exc.message}",
+                                    hint="devloop keeps the last good plan; fix the file and save it again"))
+            return
+        before = {s.name: s.service for s in old.plan.services}
+        changed = [s.name for s in new.plan.services if before.get(s.name) != s.service]
+        removed = [name for name in before if name not in new.project.service_names]
+        self.context = new
+        self._regroup()
+        if self.roots_changed is not None:
+            self.roots_changed.set()
+        self.emit(events.Notice(message="project reloaded" + (f"; removed: {', '.join(removed)}" if removed else "")))
+        selected = [n for n in changed if not self.up.services or n in self.up.services]
+        if selected and self._task_group is not None:
+            self._task_group.start_soon(self._recreate, new, selected)
+
+    async def _recreate(self, new: Context, selected: list[str]) -> None:
+        if selected:
+            for name in selected:
+                self.emit(events.Action(service=name, action="recreate", status="started",
+                                        reason="its resolved compose config changed"))
+            outcome = await actions.compose_up(new.options, selected, build=True)
+            for name in selected:
+                self.emit(events.Action(service=name, action="recreate",
+                                        status="succeeded" if outcome.ok else "failed",
+                                        reason="its resolved compose config changed",
+                                        duration_s=round(outcome.duration_s, 3), detail=outcome.detail,
+                                        command=outcome.command))
+
+    async def _down(self) -> None:
+        args = ("stop", *self.up.services) if self.up.services else ("down",)
+        self.emit(events.Notice(message=f"docker compose {' '.join(args)}"))
+        await actions.run_command(self.context.options.argv(*args), self.context.options.cwd)
+
+
+def check_services(context: Context, services: tuple[str, ...]) -> None:
+    unknown = [s for s in services if s not in context.project.service_names]
+    if unknown:
+        raise DevloopError(
+            f"no such service: {', '.join(unknown)}",
+            f"services of {context.project.name}: {', '.join(context.project.service_names)}",
+        )
+
+
+def run_up(options: ComposeOptions, up: UpOptions, emit: Emit) -> int:
+    engine = Engine()
+    engine.ping()
+    run_compose(options, "version")  # Compose v2 present, before anything else
+    context = load_context(options, engine)
+    check_services(context, up.services)
+    if context.settings.notice:
+        emit(events.Notice(message=context.settings.notice))
+    if context.engine_note:
+        emit(events.Notice(level="warning", message=context.engine_note))
+    return anyio.run(Runner(context, engine, emit, up).run)

@@ -1,0 +1,44 @@
+"""What devloop remembers between runs: when an image was last confirmed to match its files.
+
+A fully cached rebuild keeps the image's old Created time, so Created alone would call the
+image stale at every start; a build that produced this very image id confirms it instead."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+
+def state_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "devloop" / "verified-images.json"
+
+
+def verified_at(image_id: str) -> float | None:
+    try:
+        data = json.loads(state_file().read_text())
+    except (OSError, ValueError):
+        return None
+    value = data.get(image_id) if isinstance(data, dict) else None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def record_verified(image_id: str, at: float) -> None:
+    path = state_file()
+    try:
+        data = json.loads(path.read_text())
+        if not isinstance(data, dict):
+            data = {}
+    except (OSError, ValueError):
+        data = {}
+    data[image_id] = max(at, float(data.get(image_id, 0)))
+    if len(data) > 500:  # keep the newest entries only
+        data = dict(sorted(data.items(), key=lambda item: item[1])[-500:])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data))
+        tmp.replace(path)
+    except OSError:
+        pass  # losing this only costs one cached rebuild at the next start

@@ -1,0 +1,137 @@
+"""How `devloop up` shows its events: a rich live view on a terminal, plain timestamped lines
+otherwise, JSON lines with --json. The single place that writes to the terminal while up runs."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import TextIO
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from devloop import events
+
+
+def _clock(at: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(at))
+
+
+def describe(event: events.Event) -> str | None:
+    """One plain line for an event; the VS Code problem matcher reads these (see the README)."""
+    if isinstance(event, events.Starting):
+        return f"devloop: starting {event.project}: " + ", ".join(f"{s} ({event.strategies[s]})" for s in event.services)
+    if isinstance(event, events.Ready):
+        return f"devloop: watching {len(event.watching)} path(s) for {event.project}; ready"
+    if isinstance(event, events.Changes):
+        acts = ", ".join(f"{s}: {a}" for s, a in sorted(event.services.items())) or "project files"
+        return f"changes: {len(event.paths)} path(s) -> {acts}"
+    if isinstance(event, events.Action):
+        took = f" in {event.duration_s:.2f}s" if event.duration_s is not None else ""
+        if event.status == "skipped":
+            return f"{event.service}: reloads itself ({event.reason})"
+        line = f"{event.service}: {event.action} {event.status}{took}"
+        if event.status == "started":
+            line += f" ({event.reason})"
+        if event.status == "failed":
+            line = f"error: {event.service}: {event.action} failed{took}: {event.command or ''}".rstrip(": ")
+            if event.detail:
+                line += "\n" + "\n".join("  | " + part for part in event.detail.splitlines())
+        return line
+    if isinstance(event, events.CatchUp):
+        return f"{event.service}: catch-up {event.action}: {event.reason}"
+    if isinstance(event, events.Notice):
+        prefix = {"info": "", "warning": "warning: ", "error": "error: "}[event.level]
+        hint = f" (hint: {event.hint})" if event.hint else ""
+        return f"{prefix}{event.service + ': ' if event.service else ''}{event.message}{hint}"
+    if isinstance(event, events.Stopped):
+        return f"devloop: stopped ({event.reason})"
+    return None
+
+
+class JsonSink:
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self.out = out
+
+    def __call__(self, event: events.Event) -> None:
+        self.out.write(json.dumps(event.to_json()) + "\n")
+        self.out.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class PlainSink:
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self.out = out
+
+    def __call__(self, event: events.Event) -> None:
+        line = describe(event)
+        if line is not None:
+            self.out.write(f"[{_clock(event.at)}] {line}\n")
+            self.out.flush()
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class Row:
+    strategy: str
+    state: str = "watching"
+    last: str = "-"
+    took: str = "-"
+
+
+class LiveSink:
+    """A table of services and a short log of recent events, redrawn on every event."""
+
+    STATES = {"rebuild": "building", "restart": "restarting", "recreate": "recreating", "sync": "syncing"}
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console()
+        self.rows: dict[str, Row] = {}
+        self.log: deque[str] = deque(maxlen=8)
+        self.title = "devloop"
+        self.live = Live(self._render(), console=self.console, auto_refresh=False, transient=False)
+        self.live.start()
+
+    def __call__(self, event: events.Event) -> None:
+        if isinstance(event, (events.Starting, events.Ready)):
+            self.title = f"devloop: {event.project}" + (" - watching" if isinstance(event, events.Ready) else "")
+            for name in event.services:
+                self.rows.setdefault(name, Row(event.strategies[name])).strategy = event.strategies[name]
+        if isinstance(event, events.Action) and event.service in self.rows:
+            row = self.rows[event.service]
+            if event.status == "started":
+                row.state = self.STATES.get(event.action, event.action)
+            elif event.status == "skipped":
+                row.state, row.last = "reloading", "reloaded itself"
+            else:
+                row.state = "failed" if event.status == "failed" else "watching"
+                row.last = f"{event.action} {event.status} at {_clock(event.at)}"
+                row.took = f"{event.duration_s:.2f}s" if event.duration_s is not None else "-"
+        line = describe(event)
+        if line is not None:
+            first, *rest = line.splitlines()
+            self.log.append(f"{_clock(event.at)} {first}")
+            if isinstance(event, events.Action) and event.status == "failed" and rest:
+                self.live.console.print(Text("\n".join(rest), style="red"))
+        self.live.update(self._render(), refresh=True)
+
+    def _render(self) -> Group:
+        table = Table(title=self.title, title_justify="left", expand=False)
+        for column in ("service", "strategy", "state", "last action", "took"):
+            table.add_column(column)
+        colour = {"failed": "red", "watching": "green"}
+        for name, row in sorted(self.rows.items()):
+            table.add_row(name, row.strategy, f"[{colour.get(row.state, 'yellow')}]{row.state}[/]", row.last, row.took)
+        return Group(table, Text("\n".join(self.log), style="dim"))
+
+    def close(self) -> None:
+        self.live.stop()
