@@ -52,7 +52,7 @@ class Dockerfile:
             return None
         if target is None:
             return self.stages[-1]
-        return next((s for s in self.stages if s.name == target), None)
+        return next((s for s in self.stages if s.name == target.lower()), None)
 
 
 def _exec_form(value: str) -> tuple[str, ...]:
@@ -109,10 +109,11 @@ def parse_dockerfile(text: str, path: Path = Path("Dockerfile")) -> Dockerfile:
         if instruction == "FROM":
             close()
             stage_line = line
-            words = value.split()
+            words = [w for w in value.split() if not w.startswith("--")]  # e.g. --platform=...
             base = words[0] if words else ""
-            name = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
-            parent = next((s for s in reversed(stages) if s.name == base), None)
+            # BuildKit matches stage names case-insensitively (`AS Build` is `--target build`)
+            name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
+            parent = next((s for s in reversed(stages) if s.name == base.lower()), None)
             current = {
                 "name": name,
                 "base": base,

@@ -14,7 +14,8 @@ NOISE_DIRS = frozenset({".git", "__pycache__", ".mypy_cache", ".pytest_cache", "
 # Editor temp and swap files: vim (.x.swp, 4913, x~), emacs (.#x, #x#), JetBrains (x___jb_tmp___),
 # LibreOffice (.~lock.x#), and atomic-save temp names.
 _EDITOR_TEMP = re.compile(
-    r"(^\..*\.sw[a-p]$|^4913$|~$|^\.#|^#.*#$|___jb_(tmp|old)___$|^\.~lock\.|\.tmp\.\d+$|\.crdownload$)"
+    r"(^\..*\.sw[a-p]$|^4913$|~$|^\.#|^#.*#$|___jb_(tmp|old)___$|^\.~lock\.|\.tmp\.\d+$|\.crdownload$"
+    r"|^\.goutputstream-|\.kate-swp$)"
 )
 
 
@@ -67,4 +68,16 @@ class IgnoreRules:
 
 @lru_cache(maxsize=65536)
 def _matches(matcher: PatternMatcher, relative: str) -> bool:
-    return bool(matcher.matches(relative))
+    """BuildKit's MatchesOrParentMatches over the SDK's own patterns: the last pattern that matches
+    the path or any of its parent folders wins. (docker-py's `matches` checks one parent prefix only,
+    so `**/node_modules` would not exclude `web/node_modules/x.js`, which BuildKit does exclude.)"""
+    relative = relative.replace(os.sep, "/")
+    parents = relative.split("/")[:-1]
+    prefixes = ["/".join(parents[: i + 1]) for i in range(len(parents))]
+    matched = False
+    for pattern in matcher.patterns:
+        if pattern.exclusion != matched:
+            continue  # an inclusion cannot change a match, nor an exclusion a non-match
+        if pattern.match(relative) or any(pattern.match(prefix) for prefix in prefixes):
+            matched = not pattern.exclusion
+    return matched

@@ -191,6 +191,8 @@ class DevloopProcess:
                 self.process.kill()
                 self.process.wait()
         self._reader.join(timeout=5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         return int(self.process.returncode)
 
 
