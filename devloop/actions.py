@@ -52,7 +52,11 @@ async def stop_process(process: Process, grace: float = STOP_GRACE_S) -> None:
 async def run_command(argv: Sequence[str], cwd: Path) -> tuple[int, str]:
     """Run a command (never through a shell), collect its output, and stop it if cancelled."""
     process = await anyio.open_process(
-        list(argv), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        list(argv),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     chunks: list[bytes] = []
@@ -80,6 +84,16 @@ async def compose_up(options: ComposeOptions, services: Sequence[str], *, build:
         detail=None if code == 0 else _tail(output),
         command=" ".join(argv),
         engine_down=code != 0 and any(m in output for m in ENGINE_DOWN_MARKERS),
+    )
+
+
+async def compose_build(options: ComposeOptions, services: Sequence[str]) -> Outcome:
+    """`docker compose build SERVICES`: a new image, the running containers untouched."""
+    argv = options.argv("build", *services)
+    started = time.monotonic()
+    code, output = await run_command(argv, options.cwd)
+    return Outcome(
+        code == 0, time.monotonic() - started, None if code == 0 else _tail(output), " ".join(argv)
     )
 
 

@@ -13,7 +13,6 @@ from devloop.ignore import NOISE_DIRS, noise_reason
 from devloop.model import Action, Strategy
 from devloop.planner import Decision, ServicePlan
 
-
 _DOCKER_TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$")
 
 

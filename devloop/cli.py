@@ -40,51 +40,89 @@ unexpected error (a bug: please report it), 130 interrupted by a second Ctrl-C."
 def _compose_options_parser() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("compose project (as for docker compose)")
-    group.add_argument("-f", "--file", dest="files", action="append", default=[], metavar="FILE",
-                       help="compose file (repeatable; default: compose.yaml and its override, or $COMPOSE_FILE)")
+    group.add_argument(
+        "-f",
+        "--file",
+        dest="files",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="compose file (repeatable; default: compose.yaml and its override, or $COMPOSE_FILE)",
+    )
     group.add_argument("-p", "--project-name", help="project name (default: as docker compose decides)")
-    group.add_argument("--profile", dest="profiles", action="append", default=[], metavar="PROFILE",
-                       help="enable a compose profile (repeatable; also $COMPOSE_PROFILES)")
+    group.add_argument(
+        "--profile",
+        dest="profiles",
+        action="append",
+        default=[],
+        metavar="PROFILE",
+        help="enable a compose profile (repeatable; also $COMPOSE_PROFILES)",
+    )
     group.add_argument("--project-directory", metavar="DIR", help="project directory")
     return parent
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="devloop", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="devloop",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"devloop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = _compose_options_parser()
     raw = argparse.RawDescriptionHelpFormatter
 
-    up = sub.add_parser("up", parents=[parent], formatter_class=raw, help="watch and act on every change",
-                        description="Bring the services up, then watch their code and act on every change.",
-                        epilog="examples:\n  devloop up\n  devloop up api celery_worker --json\n  devloop up --no-start")
-    up.add_argument("services", nargs="*", metavar="SERVICE", help="services to bring up and watch (default: all)")
+    up = sub.add_parser(
+        "up",
+        parents=[parent],
+        formatter_class=raw,
+        help="watch and act on every change",
+        description="Bring the services up, then watch their code and act on every change.",
+        epilog="examples:\n  devloop up\n  devloop up api celery_worker --json\n  devloop up --no-start",
+    )
+    up.add_argument(
+        "services", nargs="*", metavar="SERVICE", help="services to bring up and watch (default: all)"
+    )
     up.add_argument("--no-start", action="store_true", help="do not run `docker compose up -d` first")
     up.add_argument("--down", action="store_true", help="stop the services when devloop stops")
     up.add_argument("--json", action="store_true", help="one JSON event per line on stdout")
     up.add_argument("--debounce-ms", type=int, metavar="MS", help="quiet time before acting (default 300)")
     up.set_defaults(func=cmd_up)
 
-    plan = sub.add_parser("plan", parents=[parent], formatter_class=raw, help="explain what devloop would do",
-                          description="Show each service's strategy and why, or what changes to PATHs would do.",
-                          epilog="examples:\n  devloop plan\n  devloop plan --json\n  devloop plan app/tasks.py requirements.txt")
+    plan = sub.add_parser(
+        "plan",
+        parents=[parent],
+        formatter_class=raw,
+        help="explain what devloop would do",
+        description="Show each service's strategy and why, or what changes to PATHs would do.",
+        epilog="examples:\n  devloop plan\n  devloop plan --json\n  devloop plan app/tasks.py requirements.txt",  # noqa: E501
+    )
     plan.add_argument("paths", nargs="*", metavar="PATH", help="changed paths to explain")
     plan.add_argument("--json", action="store_true", help="print JSON (shape in the README)")
     plan.set_defaults(func=cmd_plan)
 
-    doctor = sub.add_parser("doctor", parents=[parent], formatter_class=raw, help="check mounts and data safety",
-                            description="Check the engine, bind mounts, data written where it will be lost, and stale images.",
-                            epilog="examples:\n  devloop doctor\n  devloop doctor --json")
+    doctor = sub.add_parser(
+        "doctor",
+        parents=[parent],
+        formatter_class=raw,
+        help="check mounts and data safety",
+        description="Check the engine, bind mounts, data written where it will be lost, and stale images.",
+        epilog="examples:\n  devloop doctor\n  devloop doctor --json",
+    )
     doctor.add_argument("--json", action="store_true", help="print JSON (shape in the README)")
     doctor.set_defaults(func=cmd_doctor)
 
-    clean = sub.add_parser("clean", parents=[parent], formatter_class=raw, help="delete AppleDouble ._* files",
-                           description="Delete genuine macOS AppleDouble files (never other ._* files) under the "
-                           "build contexts and bind sources of the project, or under the given PATHs.",
-                           epilog="examples:\n  devloop clean --dry-run\n  devloop clean ./app")
+    clean = sub.add_parser(
+        "clean",
+        parents=[parent],
+        formatter_class=raw,
+        help="delete AppleDouble ._* files",
+        description="Delete genuine macOS AppleDouble files (never other ._* files) under the "
+        "build contexts and bind sources of the project, or under the given PATHs.",
+        epilog="examples:\n  devloop clean --dry-run\n  devloop clean ./app",
+    )
     clean.add_argument("paths", nargs="*", metavar="PATH", help="folders to clean (default: the project's)")
     clean.add_argument("--dry-run", action="store_true", help="list what would be removed; remove nothing")
     clean.add_argument("--json", action="store_true", help="print JSON")
@@ -164,7 +202,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         sink = ui_up.LiveSink()
     else:
         sink = ui_up.PlainSink()
-    up = UpOptions(tuple(args.services), start=not args.no_start, down=args.down, debounce_ms=args.debounce_ms)
+    up = UpOptions(
+        tuple(args.services), start=not args.no_start, down=args.down, debounce_ms=args.debounce_ms
+    )
     try:
         return run_up(compose_options(args), up, sink)
     finally:

@@ -55,6 +55,7 @@ class Action(Event):
     duration_s: float | None = None
     detail: str | None = None  # failure output, or what was done
     command: str | None = None
+    location: str | None = None  # "path/to/Dockerfile:LINE" of a failed build, when known
 
 
 @dataclass(frozen=True)

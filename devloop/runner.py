@@ -6,9 +6,7 @@ arrive meanwhile are merged into exactly one follow-up. Different groups act con
 from __future__ import annotations
 
 import signal
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
@@ -19,31 +17,11 @@ from devloop.catchup import baked_is_stale, mounted_is_stale, parse_docker_time
 from devloop.compose import ComposeOptions, run_compose
 from devloop.context import Context, load_context
 from devloop.engine import Engine
-from devloop.errors import DevloopError, EngineError
+from devloop.errors import DevloopError
+from devloop.executor import Emit, Executor, Group
 from devloop.model import Action
-from devloop.planner import ChangePlan, Decision, ServicePlan
+from devloop.planner import Decision, ServicePlan
 from devloop.watcher import watch
-
-Emit = Callable[[events.Event], None]
-ENGINE_BACKOFF_S = (0.5, 1, 2, 4, 8)
-
-
-@dataclass
-class Group:
-    """Services acted on together (they share one build); one action at a time."""
-
-    services: tuple[str, ...]
-    pending: dict[str, Decision] = field(default_factory=dict)
-    running: bool = False
-
-    def merge(self, decision: Decision) -> None:
-        old = self.pending.get(decision.service)
-        if old is None:
-            self.pending[decision.service] = decision
-            return
-        strongest = decision if decision.action > old.action else old
-        paths = tuple(dict.fromkeys(old.paths + decision.paths))
-        self.pending[decision.service] = Decision(decision.service, strongest.action, strongest.reason, paths)
 
 
 @dataclass
@@ -54,7 +32,7 @@ class UpOptions:
     debounce_ms: int | None = None
 
 
-class Runner:
+class Runner(Executor):
     def __init__(self, context: Context, engine: Engine, emit: Emit, up: UpOptions) -> None:
         self.context = context
         self.engine = engine
@@ -63,6 +41,8 @@ class Runner:
         self.groups: dict[str, Group] = {}
         self.roots_changed: anyio.Event | None = None
         self.stopping = False
+        self.last_sync: dict[str, float] = {}
+        self.refreshing: set[str] = set()
         self._task_group: TaskGroup | None = None
         self._regroup()
 
@@ -92,7 +72,9 @@ class Runner:
     async def run(self) -> int:
         plan = self.context.plan
         strategies = {s.name: str(s.strategy) for s in self.watched}
-        self.emit(events.Starting(project=plan.project.name, services=list(strategies), strategies=strategies))
+        self.emit(
+            events.Starting(project=plan.project.name, services=list(strategies), strategies=strategies)
+        )
         async with anyio.create_task_group() as tg:
             self._task_group = tg
             tg.start_soon(self._signals, tg)
@@ -110,7 +92,11 @@ class Runner:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
             async for signum in received:
                 self.stopping = True
-                self.emit(events.Notice(message=f"{signal.Signals(signum).name}: stopping (running actions are ended cleanly)"))
+                self.emit(
+                    events.Notice(
+                        message=f"{signal.Signals(signum).name}: stopping (running actions are ended cleanly)"
+                    )
+                )
                 tg.cancel_scope.cancel()
                 return
 
@@ -152,25 +138,20 @@ class Runner:
         times = [t for t in (created, confirmed) if t is not None]
         return max(times) if times else None
 
-    def _confirm_images(self, names: list[str], at: float) -> None:
-        for name in names:
-            image = self.context.plan.service(name).service.image
-            image_id = self.engine.image_id(image) if image else None
-            if image_id:
-                state.record_verified(image_id, at)
-
     async def _watch_loop(self) -> None:
         settings = self.context.settings
         debounce = self.up.debounce_ms if self.up.debounce_ms is not None else settings.debounce_ms
         while True:
             roots = self._roots()
             self.roots_changed = anyio.Event()
-            self.emit(events.Ready(
-                project=self.context.project.name,
-                services=[s.name for s in self.watched],
-                strategies={s.name: str(s.strategy) for s in self.watched},
-                watching=[str(r) for r in roots],
-            ))
+            self.emit(
+                events.Ready(
+                    project=self.context.project.name,
+                    services=[s.name for s in self.watched],
+                    strategies={s.name: str(s.strategy) for s in self.watched},
+                    watching=[str(r) for r in roots],
+                )
+            )
             async for paths in watch(roots, debounce, settings.max_wait_ms, self.roots_changed):
                 await self.on_changes(paths)
             if self.stopping:
@@ -187,10 +168,12 @@ class Runner:
         watched = {s.name for s in self.watched}
         decisions = [d for d in change.decisions if d.service in watched]
         if decisions or change.project_files:
-            self.emit(events.Changes(
-                paths=[str(p) for p in sorted(paths)],
-                services={d.service: str(d.action) for d in decisions},
-            ))
+            self.emit(
+                events.Changes(
+                    paths=[str(p) for p in sorted(paths)],
+                    services={d.service: str(d.action) for d in decisions},
+                )
+            )
         if change.project_files:
             await self._reload_project()
         self.submit_decisions(decisions)
@@ -198,9 +181,16 @@ class Runner:
     def submit_decisions(self, decisions: list[Decision]) -> None:
         for decision in decisions:
             if decision.action is Action.RELOAD:
-                self.emit(events.Action(service=decision.service, action="reload", status="skipped",
-                                        reason=decision.reason, paths=[str(p) for p in decision.paths],
-                                        detail="the process reloads itself"))
+                self.emit(
+                    events.Action(
+                        service=decision.service,
+                        action="reload",
+                        status="skipped",
+                        reason=decision.reason,
+                        paths=[str(p) for p in decision.paths],
+                        detail="the process reloads itself",
+                    )
+                )
                 continue
             group = self.groups[decision.service]
             group.merge(decision)
@@ -219,86 +209,19 @@ class Runner:
         finally:
             group.running = False
 
-    async def _execute(self, batch: dict[str, Decision]) -> bool:
-        """Run one batch of a group; False when the engine was down and nothing was done."""
-        rebuild = [d for d in batch.values() if d.action >= Action.SYNC]
-        restart = [d for d in batch.values() if d.action is Action.RESTART]
-        ok = True
-        if rebuild:
-            ok = await self._rebuild(rebuild)
-        if restart and ok:
-            results: list[bool] = []
-
-            async def one(decision: Decision) -> None:
-                results.append(await self._restart(decision))
-
-            async with anyio.create_task_group() as tg:
-                for decision in restart:
-                    tg.start_soon(one, decision)
-            ok = all(results)
-        return ok
-
-    def _action_event(self, d: Decision, action: str, status: str, **kw: object) -> None:
-        self.emit(events.Action(service=d.service, action=action, status=status, reason=d.reason,
-                                paths=[str(p) for p in d.paths], **kw))  # type: ignore[arg-type]
-
-    async def _rebuild(self, decisions: list[Decision]) -> bool:
-        names = [d.service for d in decisions]
-        contexts = sorted({self.context.plan.service(n).service.build.context  # type: ignore[union-attr]
-                           for n in names if self.context.plan.service(n).service.build})
-        report = await actions.clean_contexts(contexts)
-        for path in report.removed:
-            self.emit(events.Notice(message=f"removed AppleDouble file {path} before the build"))
-        for path in report.kept:
-            self.emit(events.Notice(level="warning", message=f"kept {path}: named ._* but not an AppleDouble file"))
-        for d in decisions:
-            self._action_event(d, "rebuild", "started")
-        build_started = time.time()
-        outcome = await actions.compose_up(self.context.options, names, build=True)
-        if outcome.ok:
-            await anyio.to_thread.run_sync(self._confirm_images, names, build_started)
-        if outcome.engine_down:
-            self.emit(events.Notice(level="error", message="the Docker Engine stopped answering during a rebuild"))
-            return False
-        for d in decisions:
-            self._action_event(d, "rebuild", "succeeded" if outcome.ok else "failed",
-                               duration_s=round(outcome.duration_s, 3), detail=outcome.detail,
-                               command=outcome.command)
-        return True
-
-    async def _restart(self, decision: Decision) -> bool:
-        self._action_event(decision, "restart", "started")
-        outcome = await actions.restart(self.engine, self.context.project.name, decision.service)
-        if outcome.engine_down:
-            self.emit(events.Notice(level="error", message=f"the Docker Engine does not answer: {outcome.detail}"))
-            return False
-        self._action_event(decision, "restart", "succeeded" if outcome.ok else "failed",
-                           duration_s=round(outcome.duration_s, 3), detail=outcome.detail)
-        return True
-
-    async def _wait_for_engine(self) -> None:
-        attempt = 0
-        while True:
-            delay = ENGINE_BACKOFF_S[min(attempt, len(ENGINE_BACKOFF_S) - 1)]
-            await anyio.sleep(delay)
-            try:
-                await anyio.to_thread.run_sync(self.engine.ping)
-            except EngineError:
-                attempt += 1
-                if attempt in (1, 5, 20):
-                    self.emit(events.Notice(level="warning", message="waiting for the Docker Engine to answer again"))
-                continue
-            self.emit(events.Notice(message="the Docker Engine answers again; resuming"))
-            return
-
     # -- project files -------------------------------------------------------------------
     async def _reload_project(self) -> None:
         old = self.context
         try:
             new = await anyio.to_thread.run_sync(load_context, old.options, self.engine)
         except DevloopError as exc:
-            self.emit(events.Notice(level="error", message=f"the project no longer loads: {exc.message}",
-                                    hint="devloop keeps the last good plan; fix the file and save it again"))
+            self.emit(
+                events.Notice(
+                    level="error",
+                    message=f"the project no longer loads: {exc.message}",
+                    hint="devloop keeps the last good plan; fix the file and save it again",
+                )
+            )
             return
         before = {s.name: s.service for s in old.plan.services}
         changed = [s.name for s in new.plan.services if before.get(s.name) != s.service]
@@ -307,7 +230,11 @@ class Runner:
         self._regroup()
         if self.roots_changed is not None:
             self.roots_changed.set()
-        self.emit(events.Notice(message="project reloaded" + (f"; removed: {', '.join(removed)}" if removed else "")))
+        self.emit(
+            events.Notice(
+                message="project reloaded" + (f"; removed: {', '.join(removed)}" if removed else "")
+            )
+        )
         selected = [n for n in changed if not self.up.services or n in self.up.services]
         if selected and self._task_group is not None:
             self._task_group.start_soon(self._recreate, new, selected)
@@ -315,15 +242,27 @@ class Runner:
     async def _recreate(self, new: Context, selected: list[str]) -> None:
         if selected:
             for name in selected:
-                self.emit(events.Action(service=name, action="recreate", status="started",
-                                        reason="its resolved compose config changed"))
+                self.emit(
+                    events.Action(
+                        service=name,
+                        action="recreate",
+                        status="started",
+                        reason="its resolved compose config changed",
+                    )
+                )
             outcome = await actions.compose_up(new.options, selected, build=True)
             for name in selected:
-                self.emit(events.Action(service=name, action="recreate",
-                                        status="succeeded" if outcome.ok else "failed",
-                                        reason="its resolved compose config changed",
-                                        duration_s=round(outcome.duration_s, 3), detail=outcome.detail,
-                                        command=outcome.command))
+                self.emit(
+                    events.Action(
+                        service=name,
+                        action="recreate",
+                        status="succeeded" if outcome.ok else "failed",
+                        reason="its resolved compose config changed",
+                        duration_s=round(outcome.duration_s, 3),
+                        detail=outcome.detail,
+                        command=outcome.command,
+                    )
+                )
 
     async def _down(self) -> None:
         args = ("stop", *self.up.services) if self.up.services else ("down",)

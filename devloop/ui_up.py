@@ -25,7 +25,9 @@ def _clock(at: float) -> str:
 def describe(event: events.Event) -> str | None:
     """One plain line for an event; the VS Code problem matcher reads these (see the README)."""
     if isinstance(event, events.Starting):
-        return f"devloop: starting {event.project}: " + ", ".join(f"{s} ({event.strategies[s]})" for s in event.services)
+        return f"devloop: starting {event.project}: " + ", ".join(
+            f"{s} ({event.strategies[s]})" for s in event.services
+        )
     if isinstance(event, events.Ready):
         return f"devloop: watching {len(event.watching)} path(s) for {event.project}; ready"
     if isinstance(event, events.Changes):
@@ -39,7 +41,12 @@ def describe(event: events.Event) -> str | None:
         if event.status == "started":
             line += f" ({event.reason})"
         if event.status == "failed":
-            line = f"error: {event.service}: {event.action} failed{took}: {event.command or ''}".rstrip(": ")
+            where = f"{event.location}: " if event.location else ""
+            line = (
+                f"error: {where}{event.service}: {event.action} failed{took}: {event.command or ''}".rstrip(
+                    ": "
+                )
+            )
             if event.detail:
                 line += "\n" + "\n".join("  | " + part for part in event.detail.splitlines())
         return line
@@ -103,7 +110,9 @@ class LiveSink:
 
     def __call__(self, event: events.Event) -> None:
         if isinstance(event, (events.Starting, events.Ready)):
-            self.title = f"devloop: {event.project}" + (" - watching" if isinstance(event, events.Ready) else "")
+            self.title = f"devloop: {event.project}" + (
+                " - watching" if isinstance(event, events.Ready) else ""
+            )
             for name in event.services:
                 self.rows.setdefault(name, Row(event.strategies[name])).strategy = event.strategies[name]
         if isinstance(event, events.Action) and event.service in self.rows:
@@ -130,7 +139,9 @@ class LiveSink:
             table.add_column(column)
         colour = {"failed": "red", "watching": "green"}
         for name, row in sorted(self.rows.items()):
-            table.add_row(name, row.strategy, f"[{colour.get(row.state, 'yellow')}]{row.state}[/]", row.last, row.took)
+            table.add_row(
+                name, row.strategy, f"[{colour.get(row.state, 'yellow')}]{row.state}[/]", row.last, row.took
+            )
         return Group(table, Text("\n".join(self.log), style="dim"))
 
     def close(self) -> None:

@@ -34,7 +34,9 @@ def engine_problem() -> str | None:
     """Why no real engine + Compose v2 can be used, or None."""
     if shutil.which("docker") is None:
         return "the docker CLI is not installed (run scripts/testbed up)"
-    info = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True)
+    info = subprocess.run(
+        ["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True
+    )
     if info.returncode != 0:
         return f"no Docker Engine answers (run scripts/testbed up): {info.stderr.strip()[:200]}"
     compose = subprocess.run(["docker", "compose", "version", "--short"], capture_output=True, text=True)
@@ -65,10 +67,16 @@ class Stack:
     ports: dict[str, int]
     env: dict[str, str] = field(default_factory=dict)
 
-    def compose(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    def compose(
+        self, *args: str, check: bool = True, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
             ["docker", "compose", "-p", self.project, *args],
-            cwd=self.directory, capture_output=True, text=True, timeout=timeout, env=self.environ(),
+            cwd=self.directory,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.environ(),
         )
         if check and done.returncode != 0:
             raise AssertionError(f"docker compose {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -87,8 +95,11 @@ class Stack:
             return None
 
     def wait_for(self, service: str, path: str, expected: dict[str, Any], timeout: float = 60) -> None:
-        wait_until(lambda: self.get(service, path, timeout=5) == expected, timeout,
-                   f"{service}{path} to answer {expected}")
+        wait_until(
+            lambda: self.get(service, path, timeout=5) == expected,
+            timeout,
+            f"{service}{path} to answer {expected}",
+        )
 
     def containers(self, service: str) -> list[dict[str, Any]]:
         ids = self.compose("ps", "-q", service).stdout.split()
@@ -199,7 +210,12 @@ class DevloopProcess:
 def start_devloop(stack: Stack, *args: str) -> DevloopProcess:
     process = subprocess.Popen(
         [sys.executable, "-m", "devloop", *args],
-        cwd=stack.directory, env=stack.environ(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, bufsize=1, stdin=subprocess.DEVNULL,
+        cwd=stack.directory,
+        env=stack.environ(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+        stdin=subprocess.DEVNULL,
     )
     return DevloopProcess(process)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -25,7 +25,9 @@ def image_id(stack: Stack, service: str) -> str:
     return str(stack.container(service)["Image"])
 
 
-def test_each_kind_of_edit_gets_its_own_action(example_stack: Stack, devloop_runs: list[DevloopProcess]) -> None:
+def test_each_kind_of_edit_gets_its_own_action(
+    example_stack: Stack, devloop_runs: list[DevloopProcess]
+) -> None:
     stack = example_stack
     run = up(stack, devloop_runs)
     stack.wait_for("api", "/", {"message": "hello from api v1"})
@@ -63,7 +65,9 @@ def test_each_kind_of_edit_gets_its_own_action(example_stack: Stack, devloop_run
     # An edit to the baked service's code: only it is rebuilt, and it serves the new code.
     mark = run.mark()
     stack.edit("baked/main.py", "hello from baked v1", "hello from baked v2")
-    run.wait_event(after=mark, event="action", service="baked_api", action="rebuild", status="succeeded", timeout=180)
+    run.wait_event(
+        after=mark, event="action", service="baked_api", action="rebuild", status="succeeded", timeout=180
+    )
     stack.wait_for("baked", "/", {"message": "hello from baked v2"}, timeout=60)
     after_baked = stack.snapshot()
     assert after_baked["baked_api"][1] != after_task["baked_api"][1], "baked_api needs a new image"
@@ -83,10 +87,14 @@ def test_requirements_edit_rebuilds_every_service_of_that_build(
     with (stack.directory / "requirements.txt").open("a") as handle:
         handle.write("# pinned later\n")
     for service in ("api", "celery_worker", "celery_beat"):
-        run.wait_event(after=mark, event="action", service=service, action="rebuild", status="succeeded", timeout=240)
+        run.wait_event(
+            after=mark, event="action", service=service, action="rebuild", status="succeeded", timeout=240
+        )
     # one compose command rebuilt all three
     commands = {e["command"] for e in run.matching(event="action", action="rebuild", status="succeeded")}
-    assert len(commands) == 1 and all(s in next(iter(commands)) for s in ("api", "celery_worker", "celery_beat"))
+    assert len(commands) == 1 and all(
+        s in next(iter(commands)) for s in ("api", "celery_worker", "celery_beat")
+    )
     stack.wait_for("api", "/", {"message": "hello from api v1"}, timeout=60)
     after = stack.snapshot()
     for service in ("api", "celery_worker", "celery_beat"):
@@ -133,7 +141,9 @@ def test_a_burst_of_2000_writes_gives_one_action_per_service(
     run.wait_event(after=mark, event="action", service="celery_beat", status="succeeded", timeout=120)
     time.sleep(3)  # room for any extra action to show up
     started = [e for e in run.events[mark:] if e.get("event") == "action" and e.get("status") == "started"]
-    counts = {s: sum(1 for e in started if e["service"] == s) for s in ("baked_api", "celery_worker", "celery_beat")}
+    counts = {
+        s: sum(1 for e in started if e["service"] == s) for s in ("baked_api", "celery_worker", "celery_beat")
+    }
     assert counts == {"baked_api": 1, "celery_worker": 1, "celery_beat": 1}, counts
     assert not [e for e in started if e["service"] in ("api", "redis")]
 
@@ -253,7 +263,11 @@ def test_a_signal_during_a_build_leaves_nothing_behind(
 def test_unknown_service_is_a_clear_error(example_stack: Stack) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "devloop", "up", "no_such_service"],
-        cwd=example_stack.directory, env=example_stack.environ(), capture_output=True, text=True, timeout=60,
+        cwd=example_stack.directory,
+        env=example_stack.environ(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 1
     assert "no such service: no_such_service" in done.stderr
