@@ -71,7 +71,9 @@ def project_directory(options: ComposeOptions, files: tuple[Path, ...]) -> Path:
     return options.cwd.resolve()
 
 
-def run_compose(options: ComposeOptions, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_compose(
+    options: ComposeOptions, *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run a compose command to completion; raise a ComposeError that says what went wrong."""
     if shutil.which("docker") is None:
         raise EngineError(
@@ -126,6 +128,4 @@ def load_project(options: ComposeOptions) -> Project:
     directory = project_directory(options, files)
     config = load_config(options)
     env_file = directory / ".env"
-    return project_from_config(
-        config, directory, files, (env_file,) if env_file.is_file() else ()
-    )
+    return project_from_config(config, directory, files, (env_file,) if env_file.is_file() else ())

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from devloop.errors import ComposeError
 from devloop.model import Bind, Build, Project, Service, WatchRule
+from devloop.reloaders import split_command
 
 
 def project_from_config(
@@ -36,21 +38,17 @@ def project_from_config(
 
 def service_from_config(project: str, name: str, raw: Mapping[str, Any], directory: Path) -> Service:
     build = _build(raw.get("build"), directory)
-    image = raw.get("image") or (f"{project}-{name}" if build else None)
+    image = raw.get("image") or (f"{project}-{name}" if raw.get("build") else None)
     binds: list[Bind] = []
     volumes: list[PurePosixPath] = []
-    for volume in raw.get("volumes") or ():
+    for item in raw.get("volumes") or ():
+        volume = _long_volume(item) if isinstance(item, str) else item
         target = PurePosixPath(volume.get("target", "/"))
         if volume.get("type") == "bind":
-            source = Path(volume["source"])
-            if not source.is_absolute():
-                source = directory / source
+            source = absolute(volume["source"], directory)
             binds.append(Bind(source=source, target=target, read_only=bool(volume.get("read_only"))))
         elif volume.get("type") in ("volume", None):
             volumes.append(target)
-    environment = tuple(
-        (key, "" if value is None else str(value)) for key, value in (raw.get("environment") or {}).items()
-    )
     return Service(
         name=name,
         image=image,
@@ -59,20 +57,44 @@ def service_from_config(project: str, name: str, raw: Mapping[str, Any], directo
         volumes=tuple(volumes),
         entrypoint=_argv(raw.get("entrypoint")),
         command=_argv(raw.get("command")),
-        environment=environment,
+        environment=_environment(raw.get("environment")),
         watch_rules=_watch_rules(raw.get("develop"), directory),
         working_dir=raw.get("working_dir"),
     )
 
 
+def absolute(path: str | Path, directory: Path) -> Path:
+    """`path` made absolute against `directory` and normalised (`..` folded, symlinks kept), so that
+    it compares equal to the paths the watcher reports."""
+    return Path(os.path.normpath(os.path.join(directory, os.path.expanduser(str(path)))))
+
+
+def _long_volume(short: str) -> dict[str, Any]:
+    """`SOURCE:TARGET[:MODE]` (as written in a compose file) in the long form config prints."""
+    parts = short.split(":")
+    if len(parts) == 1:
+        return {"type": "volume", "target": parts[0]}
+    kind = "bind" if parts[0].startswith((".", "/", "~")) else "volume"
+    read_only = len(parts) > 2 and "ro" in parts[2].split(",")
+    return {"type": kind, "source": parts[0], "target": parts[1], "read_only": read_only}
+
+
+def _environment(raw: Any) -> tuple[tuple[str, str], ...]:
+    if isinstance(raw, Mapping):
+        return tuple((str(k), "" if v is None else str(v)) for k, v in raw.items())
+    pairs = (str(item).partition("=") for item in raw or ())
+    return tuple((key, value) for key, _, value in pairs)
+
+
 def _argv(value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
-    if isinstance(value, str):
-        import shlex
+    return tuple(split_command(value))
 
-        return tuple(shlex.split(value))
-    return tuple(str(part) for part in value)
+
+def _is_remote(context: str) -> bool:
+    """A Git or HTTP(S) URL build context: nothing local to watch."""
+    return "://" in context or context.startswith(("git@", "github.com/"))
 
 
 def _build(raw: Any, directory: Path) -> Build | None:
@@ -80,12 +102,12 @@ def _build(raw: Any, directory: Path) -> Build | None:
         return None
     if isinstance(raw, str):
         raw = {"context": raw}
-    context = Path(raw.get("context") or ".")
-    if not context.is_absolute():
-        context = (directory / context).resolve()
+    if _is_remote(str(raw.get("context") or "")):
+        return None
+    context = absolute(raw.get("context") or ".", directory)
     dockerfile: Path | None = None
     if not raw.get("dockerfile_inline"):
-        dockerfile = context / (raw.get("dockerfile") or "Dockerfile")
+        dockerfile = absolute(raw.get("dockerfile") or "Dockerfile", context)
     args = tuple(sorted((str(k), "" if v is None else str(v)) for k, v in (raw.get("args") or {}).items()))
     return Build(
         context=context,
@@ -111,11 +133,10 @@ def _watch_rules(develop: Any, directory: Path) -> tuple[WatchRule, ...]:
         return ()
     rules = []
     for rule in develop.get("watch") or ():
-        path = Path(rule.get("path", "."))
         rules.append(
             WatchRule(
                 action=str(rule.get("action", "")),
-                path=path if path.is_absolute() else directory / path,
+                path=absolute(rule.get("path", "."), directory),
                 target=rule.get("target"),
                 ignore=tuple(rule.get("ignore") or ()),
             )

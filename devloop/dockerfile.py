@@ -20,6 +20,8 @@ class Copy:
     line: int
     chown: str | None = None
     from_stage: str | None = None  # COPY --from=...: not from the context
+    raw_destination: str = ""  # as written: a trailing / or . means "into this folder"
+    instruction: str = "COPY"  # or ADD
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def _exec_form(value: str) -> tuple[str, ...]:
     return ("/bin/sh", "-c", text)
 
 
-def _copy(value: str, workdir: PurePosixPath, line: int) -> Copy | None:
+def _copy(value: str, workdir: PurePosixPath, line: int, instruction: str = "COPY") -> Copy | None:
     try:
         words = shlex.split(value)
     except ValueError:
@@ -90,6 +92,8 @@ def _copy(value: str, workdir: PurePosixPath, line: int) -> Copy | None:
         line=line,
         chown=flags.get("--chown") or None,
         from_stage=flags.get("--from") or None,
+        raw_destination=str(paths[-1]),
+        instruction=instruction,
     )
 
 
@@ -127,7 +131,7 @@ def parse_dockerfile(text: str, path: Path = Path("Dockerfile")) -> Dockerfile:
             workdir = PurePosixPath(value.strip())
             current["workdir"] = workdir if workdir.is_absolute() else current["workdir"] / workdir  # type: ignore[operator]
         elif instruction in ("COPY", "ADD"):
-            copy = _copy(value, current["workdir"], line)  # type: ignore[arg-type]
+            copy = _copy(value, current["workdir"], line, instruction)  # type: ignore[arg-type]
             if copy is not None:
                 current["copies"] = (*current["copies"], copy)  # type: ignore[misc]
         elif instruction == "CMD":

@@ -4,93 +4,40 @@ paths, which action each service needs and why. No I/O: facts read from disk com
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
 
-from devloop.dockerfile import Dockerfile
-from devloop.ignore import IgnoreRules, noise_reason
-from devloop.model import Action, Bind, Project, Service, Strategy
-from devloop.process import EffectiveProcess, ImageProcess, effective_process
-from devloop.reloaders import ReloadVerdict, detect_reload
+from devloop.decide import (
+    DEPENDENCY_SUFFIXES,
+    NOTHING,
+    decide,
+    decide_seen,
+    folder_outcome,
+    is_build_input,
+    relative,
+)
+from devloop.ignore import IgnoreRules, maybe_noise_name, noise_folder_reason, noise_name_reason
+from devloop.model import Action, Project, Service, Strategy
+from devloop.plans import ChangePlan, Decision, ServiceFacts, ServicePlan
+from devloop.process import effective_process
+from devloop.reloaders import detect_reload
 from devloop.settings import Settings
+from devloop.strategy import (
+    DATA_STORES,
+    DEPENDENCY_FILES,
+    is_data_store,
+    is_dependency_file,
+    is_system_bind,
+    service_strategy,
+    show,
+)
 
-DEPENDENCY_FILES = frozenset(
-    {
-        ".dockerignore", "pyproject.toml", "setup.py", "setup.cfg", "poetry.lock", "uv.lock", "Pipfile",
-        "Pipfile.lock", "package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
-        "pnpm-lock.yaml", "bun.lockb", "go.mod", "go.sum", "Gemfile", "Gemfile.lock", "Cargo.toml",
-        "Cargo.lock", "composer.json", "composer.lock",
-    }
-)  # fmt: skip
-_REQUIREMENTS = re.compile(r"^requirements.*\.(txt|in)$")
-DATA_STORES = ("postgres", "mysql", "mariadb", "redis", "mongo", "elasticsearch", "rabbitmq", "minio", "memcached")
-_WATCH_ACTIONS = {
-    "rebuild": Action.REBUILD,
-    "sync": Action.SYNC,
-    "sync+restart": Action.SYNC,
-    "sync+exec": Action.SYNC,
-    "restart": Action.RESTART,
-}
-
-
-def is_dependency_file(path: str) -> bool:
-    name = os.path.basename(path)
-    return name in DEPENDENCY_FILES or bool(_REQUIREMENTS.match(name)) or _in_requirements_dir(path)
-
-
-def _in_requirements_dir(path: str) -> bool:
-    return os.path.basename(os.path.dirname(path)) == "requirements" and path.endswith((".txt", ".in"))
-
-
-@dataclass(frozen=True)
-class ServiceFacts:
-    """What devloop read about a service outside compose: its Dockerfile, .dockerignore, image."""
-
-    dockerfile: Dockerfile | None = None
-    dockerignore: tuple[str, ...] = ()
-    image: ImageProcess | None = None
-
-
-@dataclass(frozen=True)
-class ServicePlan:
-    service: Service
-    strategy: Strategy
-    reason: str
-    process: EffectiveProcess
-    verdict: ReloadVerdict
-    watch: tuple[Path, ...]
-    build_group: tuple[str, ...] = ()
-    configured: str = "auto"
-    base: Path = Path("/")  # the project directory, for showing paths
-    dockerignore: IgnoreRules = field(default_factory=lambda: IgnoreRules(()), compare=False)
-    user_ignore: IgnoreRules = field(default_factory=lambda: IgnoreRules(()), compare=False)
-    rebuild_on: IgnoreRules = field(default_factory=lambda: IgnoreRules(()), compare=False)
-
-    @property
-    def name(self) -> str:
-        return self.service.name
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What one service gets for a batch: the strongest action over its paths, and why."""
-
-    service: str
-    action: Action
-    reason: str
-    paths: tuple[Path, ...]
-
-
-@dataclass(frozen=True)
-class ChangePlan:
-    decisions: tuple[Decision, ...]  # affected services only
-    project_files: tuple[Path, ...] = ()  # compose files, .env or settings changed: reload the model
-    unseen: tuple[Path, ...] = ()  # no service sees these paths
-
-    def decision(self, service: str) -> Decision | None:
-        return next((d for d in self.decisions if d.service == service), None)
+__all__ = [
+    "DATA_STORES", "DEPENDENCY_FILES", "ChangePlan", "Decision", "ProjectPlan", "ServiceFacts", "ServicePlan",
+    "decide", "is_dependency_file", "plan_project", "route", "show",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -113,6 +60,29 @@ class ProjectPlan:
                 kept.append(root)
         return tuple(kept)
 
+    @cached_property
+    def watch_index(self) -> dict[str, tuple[int, ...]]:
+        """Each watch root -> the indices of the services watching it, so that routing a path looks
+        up its few ancestors instead of testing every root of every service."""
+        index: dict[str, list[int]] = {}
+        for i, plan in enumerate(self.services):
+            for root in plan.watch_texts:
+                index.setdefault(root, []).append(i)
+        return {root: tuple(dict.fromkeys(found)) for root, found in index.items()}
+
+    @cached_property
+    def shortest_root(self) -> int:
+        return min(map(len, self.watch_index), default=1)
+
+    @cached_property
+    def leaf_texts(self) -> frozenset[str]:
+        """Paths special in themselves to some service: build inputs and bind sources."""
+        return frozenset().union(*(s.leaf_texts for s in self.services))
+
+    @cached_property
+    def project_file_texts(self) -> frozenset[str]:
+        return frozenset(str(p) for p in self.project_files)
+
     def route(self, paths: Iterable[Path]) -> ChangePlan:
         return route(self, paths)
 
@@ -127,233 +97,195 @@ def plan_project(
     groups: dict[object, list[str]] = {}
     for plan in plans:
         if plan.service.build is not None:
-            groups.setdefault(plan.service.build.key, []).append(plan.name)
+            groups.setdefault(_group_key(plan.service), []).append(plan.name)
     plans = [
-        _with_group(plan, tuple(groups[plan.service.build.key])) if plan.service.build else plan for plan in plans
+        replace(plan, build_group=tuple(groups[_group_key(plan.service)])) if plan.service.build else plan
+        for plan in plans
     ]
     files = frozenset({*project.compose_files, *project.env_files, *extra_project_files} - {Path("-")})
-    return ProjectPlan(project, tuple(plans), files, IgnoreRules(settings.ignore))
+    result = ProjectPlan(project, tuple(plans), files, IgnoreRules(settings.ignore))
+    result.watch_index  # noqa: B018 - built once here, not on the first batch
+    return result
 
 
-def _with_group(plan: ServicePlan, group: tuple[str, ...]) -> ServicePlan:
-    from dataclasses import replace
+def _group_key(service: Service) -> object:
+    """Services built from the same inputs; a dockerfile_inline build is its own group, since its
+    text is not in the model."""
+    assert service.build is not None
+    return service.build.key if service.build.dockerfile is not None else (service.build.key, service.name)
 
-    return replace(plan, build_group=group)
 
-
-def _is_data_store(service: Service, process: EffectiveProcess) -> bool:
-    if service.build is not None:
-        return False
-    image = (service.image or "").rsplit("/", 1)[-1].split(":")[0]
-    program = os.path.basename(process.argv[0]) if process.argv else ""
-    return any(image.startswith(name) or program.startswith(name) for name in DATA_STORES)
+def _absolute(path: str, base: Path) -> Path:
+    return Path(os.path.normpath(os.path.join(base, path)))
 
 
 def _plan_service(project: Project, service: Service, settings: Settings, facts: ServiceFacts) -> ServicePlan:
     own = settings.service(service.name)
+    base = project.directory
     process = effective_process(service, facts.image, facts.dockerfile)
     verdict = detect_reload(process.argv, service.env)
-    watch = [b.source for b in service.binds]
-    if service.build is not None:
-        watch.append(service.build.context)
-        if service.build.dockerfile is not None:
-            watch.append(service.build.dockerfile)
-    watch += [r.path for r in service.watch_rules]
-    watch += [project.directory / w for w in own.watch]
-    strategy, reason = _strategy(service, process, verdict, own.strategy, project.directory)
-    if strategy is Strategy.NONE and own.strategy == "auto" and _is_data_store(service, process):
-        watch = []
+    extra = tuple(_absolute(w, base) for w in own.watch)
+    dockerfile = facts.dockerfile
+    strategy, reason = service_strategy(service, process, verdict, own.strategy, base, dockerfile, extra)
+    watch: list[Path] = []
+    if own.strategy != "auto" or not is_data_store(service, process):  # a data store's binds hold data
+        watch += [b.source for b in service.binds if not is_system_bind(b, base)]
+        build = service.build
+        if build is not None:
+            watch.append(build.context)
+            if build.dockerfile is not None:
+                watch.append(build.dockerfile)
+            if build.dockerignore is not None and build.context not in build.dockerignore.parents:
+                watch.append(build.dockerignore)  # <Dockerfile>.dockerignore beside an outside Dockerfile
+        watch += [r.path for r in service.watch_rules]
+    watch += extra
+    stage = dockerfile.stage(service.build.target if service.build else None) if dockerfile else None
     return ServicePlan(
         service=service,
         strategy=strategy,
         reason=reason,
         process=process,
         verdict=verdict,
-        watch=tuple(dict.fromkeys(p.resolve() if not p.is_absolute() else p for p in watch)),
+        watch=tuple(dict.fromkeys(watch)) if strategy is not Strategy.NONE else (),
         configured=own.strategy,
-        base=project.directory,
+        base=base,
         dockerignore=IgnoreRules(facts.dockerignore),
         user_ignore=IgnoreRules(own.ignore),
         rebuild_on=IgnoreRules(own.rebuild_on),
+        extra_watch=extra,
+        workdir=stage.workdir if stage is not None else None,
+        dockerfile=dockerfile,
     )
 
 
-def show(path: Path | str, base: Path) -> str:
-    """A path as the user wrote it: relative to the project folder when inside it."""
-    text = str(path)
-    root = str(base)
-    if text == root:
-        return "."
-    if text.startswith(root + os.sep):
-        return "./" + text[len(root) + 1 :]
-    return text
+# Per folder of a batch: the services watching it, and what each gives a plain file there when the
+# folder alone decides for all of them (else None); None for the folder itself inside .git/ etc.
+_Folder = tuple[list[int], list[tuple[str, Action, str]] | None]
+_NOT_SEEN: _Folder = ([], None)
 
 
-def _bind_text(bind: Bind, base: Path) -> str:
-    return f"{show(bind.source, base)}:{bind.target}{':ro' if bind.read_only else ''}"
+def _folder_entry(plan: ProjectPlan, folder: str) -> _Folder | None:
+    if noise_folder_reason(folder + os.sep):
+        return None
+    candidates = _candidates(plan.watch_index, folder or os.sep, plan.shortest_root)
+    by_folder: list[tuple[str, Action, str]] | None = []
+    for i in candidates:
+        service_plan = plan.services[i]
+        if service_plan.strategy is Strategy.NONE:
+            continue  # decide_seen() gives it nothing
+        outcome = folder_outcome(service_plan, folder)
+        if outcome is None or outcome[0] is Action.REBUILD:  # a rebuild may be shared: decide_seen()
+            by_folder = None
+            break
+        if outcome is not NOTHING:
+            by_folder.append((service_plan.service.name, *outcome))  # type: ignore[union-attr]
+    return candidates, by_folder
 
 
-def _strategy(
-    service: Service, process: EffectiveProcess, verdict: ReloadVerdict, configured: str, base: Path
-) -> tuple[Strategy, str]:
-    if configured != "auto":
-        return Strategy(configured), f"strategy = {configured!r} is set in the devloop settings"
-    if service.watch_rules:
-        actions = ", ".join(sorted({r.action for r in service.watch_rules}))
-        return _strongest_rule(service), f"follows its develop.watch rules ({actions})"
-    runs = f"{verdict.reason} ({process.source})"
-    code_binds = [b for b in service.binds if not b.read_only] or list(service.binds)
-    if code_binds and not _is_data_store(service, process):
-        where = ", ".join(_bind_text(b, base) for b in code_binds)
-        if verdict.reloads:
-            return Strategy.RELOAD, f"{where} is bind-mounted and it {runs}"
-        if verdict.reloads is None:
-            return Strategy.RESTART, f"{where} is bind-mounted; {runs}, so devloop restarts it to be safe"
-        return Strategy.RESTART, f"{where} is bind-mounted and it {runs}"
-    if service.build is not None:
-        return Strategy.REBUILD, f"its code is baked into the image (build context {show(service.build.context, base)})"
-    if _is_data_store(service, process):
-        return Strategy.NONE, "a data store: its mounts hold data, not code"
-    return Strategy.NONE, "image-only service without bind mounts: nothing to watch"
-
-
-def _strongest_rule(service: Service) -> Strategy:
-    action = max(_WATCH_ACTIONS.get(r.action, Action.RESTART) for r in service.watch_rules)
-    return Strategy[action.name]
+@dataclass
+class _Best:
+    action: Action
+    reason: str
+    paths: list[Path]
 
 
 def route(plan: ProjectPlan, paths: Iterable[Path]) -> ChangePlan:
-    """For a batch of changed paths: per service the strongest action, and services sharing a
-    rebuilt build rebuilt with it."""
-    best: dict[str, tuple[Action, str, list[Path]]] = {}
+    """For a batch of changed paths: per service the strongest action; when a build input of a shared
+    build needs a rebuild, every service built from it is rebuilt with it.
+
+    The batch is decided folder by folder where it can be: for a plain file whose folder alone
+    decides for every service watching it (see decide.folder_outcome) no per-path rule runs."""
+    best: dict[str, _Best] = {}
+    rebuilt_inputs: dict[str, list[Path]] = {}
     project_files: list[Path] = []
     unseen: list[Path] = []
+    index, services, directory = plan.watch_index, plan.services, str(plan.project.directory)
+    project_texts, leaves = plan.project_file_texts, plan.leaf_texts
+    ignore = plan.ignore if plan.ignore.patterns else None
+    folders: dict[str, _Folder | None] = {}
+    maybe_noise, dependencies, suffixes, sep = maybe_noise_name, DEPENDENCY_FILES, DEPENDENCY_SUFFIXES, os.sep
     for path in paths:
-        if path in plan.project_files:
-            project_files.append(path)
-            continue
         text = str(path)
-        if noise_reason(text) or (plan.ignore and plan.ignore.excludes(_rel(text, plan.project.directory))):
+        is_project_file = text in project_texts
+        if is_project_file:
+            project_files.append(path)
+            if not is_dependency_file(text):  # pyproject.toml may hold the settings and be a dependency
+                continue
+        folder, _, name = text.rpartition(sep)
+        entry = folders.get(folder, _NOT_SEEN)
+        if entry is _NOT_SEEN:
+            entry = folders[folder] = _folder_entry(plan, folder)
+        if entry is None or (maybe_noise(name) and noise_name_reason(name)):
             continue
+        if ignore is not None and ignore.excludes(relative(text, directory)):
+            continue
+        candidates, by_folder = entry
+        plain = name not in dependencies and not name.endswith(suffixes)  # decide.is_plain_name
+        if by_folder is not None and plain and text not in leaves:
+            for service_name, action, suffix in by_folder:
+                current = best.get(service_name)
+                if current is None:
+                    best[service_name] = _Best(action, name + suffix, [path])
+                    continue
+                if action > current.action:  # the reason is built only when it is kept
+                    current.action, current.reason = action, name + suffix
+                current.paths.append(path)
+            if not by_folder and not is_project_file:
+                unseen.append(path)
+            continue
+        leaf = index.get(text)  # a watched file: a Dockerfile, a single-file bind
         seen = False
-        for service_plan in plan.services:
-            outcome = decide(service_plan, path)
+        for i in sorted({*candidates, *leaf}) if leaf else candidates:
+            service_plan = services[i]
+            outcome = decide_seen(service_plan, text)
             if outcome is None:
                 continue
             seen = True
             action, reason = outcome
-            current = best.get(service_plan.name)
+            service_name = service_plan.service.name
+            current = best.get(service_name)
             if current is None:
-                best[service_plan.name] = (action, reason, [path])
-            else:
-                current[2].append(path)
-                if action > current[0]:
-                    best[service_plan.name] = (action, reason, current[2])
-        if not seen:
+                current = best[service_name] = _Best(action, reason, [])
+            elif action > current.action:
+                current.action, current.reason = action, reason
+            current.paths.append(path)
+            shared = len(service_plan.build_group) > 1
+            if action is Action.REBUILD and shared and is_build_input(service_plan, text):
+                rebuilt_inputs.setdefault(service_name, []).append(path)
+        if not seen and not is_project_file:
             unseen.append(path)
-    for name, (action, _, changed) in list(best.items()):
-        if action is Action.REBUILD:
-            for other in plan.service(name).build_group:
-                if other != name and (other not in best or best[other][0] < Action.REBUILD):
-                    best[other] = (Action.REBUILD, f"shares its build with {name}", changed)
-    decisions = tuple(
-        Decision(name, action, reason, tuple(changed))
-        for name, (action, reason, changed) in sorted(best.items())
-    )
+    _share_rebuilds(plan, best, rebuilt_inputs)
+    decisions = tuple(Decision(name, b.action, b.reason, tuple(b.paths)) for name, b in sorted(best.items()))
     return ChangePlan(decisions, tuple(project_files), tuple(unseen))
 
 
-def _rel(path: str, root: Path) -> str:
-    return os.path.relpath(path, root)
+def _share_rebuilds(plan: ProjectPlan, best: dict[str, _Best], rebuilt_inputs: dict[str, list[Path]]) -> None:
+    """Services built from the same inputs as a service rebuilt for a build input are rebuilt too."""
+    by_name = {s.name: s for s in plan.services}
+    for name, inputs in rebuilt_inputs.items():
+        for other in by_name[name].build_group:
+            if by_name[other].strategy is Strategy.NONE:
+                continue  # devloop leaves it alone (strategy = "none" in the settings)
+            current = best.setdefault(other, _Best(Action.NONE, "", []))
+            if current.action < Action.REBUILD:
+                current.action, current.reason = Action.REBUILD, f"shares its build with {name}"
+                own = set(current.paths)
+                current.paths += [p for p in dict.fromkeys(inputs) if p not in own]
 
 
-def _under(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
+def _candidates(index: Mapping[str, tuple[int, ...]], text: str, shortest: int) -> list[int]:
+    """Indices of the services with a watch root at `text` or one of its ancestors, in plan order;
+    ancestors shorter than the shortest root are not looked up."""
+    found: list[int] = []
+    key = text
+    while len(key) >= shortest:
+        hit = index.get(key)
+        if hit:
+            found += hit
+        cut = key.rfind(os.sep)
+        if cut < 0 or key == os.sep:
+            break
+        key = key[:cut] or os.sep
+    return sorted(set(found)) if len(found) > 1 else found
 
 
-def decide(plan: ServicePlan, path: Path) -> tuple[Action, str] | None:
-    """The action one path means for one service, with the reason; None when it does not see it."""
-    service = plan.service
-    if not any(_under(path, root) for root in plan.watch):
-        return None
-    text = str(path)
-    if plan.user_ignore and plan.user_ignore.excludes(os.path.relpath(text, _anchor(plan))):
-        return None
-    if plan.strategy is Strategy.NONE:
-        return None
-    name = os.path.basename(text)
-    build = service.build
-    if plan.rebuild_on and plan.rebuild_on.excludes(os.path.relpath(text, _anchor(plan))):
-        return (Action.REBUILD if build else Action.RESTART), f"{name} matches rebuild_on in the settings"
-    if service.watch_rules and plan.configured == "auto":
-        return _by_watch_rules(service, path)
-    if build is not None and (path == build.dockerfile or path == build.dockerignore):
-        return Action.REBUILD, f"{name} is a build input of {service.name}"
-    bind = _deepest_bind(service.binds, path)
-    if bind is not None:
-        return _bound(plan, bind, path)
-    if build is not None and _under(path, build.context):
-        relative = os.path.relpath(text, build.context)
-        if plan.dockerignore.excludes(relative):
-            return None
-        if is_dependency_file(text):
-            return Action.REBUILD, f"{relative} is a dependency file in the build context"
-        action = plan.strategy.action if plan.configured != "auto" else Action.REBUILD
-        return action, f"{relative} is baked into the image (build context {show(build.context, plan.base)})"
-    # an extra watch path from the settings
-    return max(plan.strategy.action, Action.RESTART), f"{name} is under a watch path from the settings"
-
-
-def _anchor(plan: ServicePlan) -> Path:
-    build = plan.service.build
-    return build.context if build is not None else Path("/")
-
-
-def _deepest_bind(binds: tuple[Bind, ...], path: Path) -> Bind | None:
-    covering = [b for b in binds if b.covers(path)]
-    return max(covering, key=lambda b: len(b.source.parts)) if covering else None
-
-
-def _bound(plan: ServicePlan, bind: Bind, path: Path) -> tuple[Action, str]:
-    inside = bind.container_path(path)
-    where = f"{path.name} is under bind {_bind_text(bind, plan.base)}"
-    if is_dependency_file(str(path)):
-        if plan.service.build is not None:
-            return Action.REBUILD, f"{path.name} is a dependency file of the build"
-        return Action.RESTART, f"{where} and is a dependency file read at start"
-    if bind.source == path and plan.strategy is Strategy.RELOAD:
-        return Action.RESTART, f"{path.name} is a single-file bind mount: a new file needs a restart"
-    if plan.configured != "auto":
-        return plan.strategy.action, f"{where}; strategy {plan.strategy} is set in the settings"
-    verdict = plan.verdict
-    if verdict.reloads:
-        if verdict.reload_dirs and not _in_reload_dirs(inside, verdict.reload_dirs, plan):
-            return Action.RESTART, f"{where}, outside the reloader's watched dirs ({', '.join(verdict.reload_dirs)})"
-        return Action.RELOAD, f"{where} and it {verdict.reason}"
-    if verdict.reloads is None:
-        return Action.RESTART, f"{where}; {verdict.reason}, so devloop restarts it"
-    return Action.RESTART, f"{where} and it {verdict.reason}"
-
-
-def _in_reload_dirs(inside: PurePosixPath, dirs: tuple[str, ...], plan: ServicePlan) -> bool:
-    workdir = PurePosixPath(plan.service.working_dir or _dockerfile_workdir(plan) or "/")
-    for d in dirs:
-        root = workdir / d
-        if inside == root or root in inside.parents:
-            return True
-    return False
-
-
-def _dockerfile_workdir(plan: ServicePlan) -> str | None:
-    return None  # the image's WORKDIR is not known here; compose working_dir or / is used
-
-
-def _by_watch_rules(service: Service, path: Path) -> tuple[Action, str] | None:
-    for rule in service.watch_rules:
-        if _under(path, rule.path):
-            relative = os.path.relpath(path, rule.path)
-            if rule.ignore and IgnoreRules(rule.ignore).excludes(relative):
-                return None
-            action = _WATCH_ACTIONS.get(rule.action, Action.RESTART)
-            return action, f"{path.name} is under its develop.watch rule `{rule.action}` of {rule.path.name}"
-    return None

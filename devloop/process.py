@@ -37,7 +37,8 @@ def effective_process(
         source = "compose command" + (f" after {entry_src} ENTRYPOINT" if base_entrypoint else "")
         return EffectiveProcess((base_entrypoint or ()) + service.command, source)
     if base_entrypoint or base_cmd:
-        sources = [s for s, v in ((entry_src + " ENTRYPOINT", base_entrypoint), (cmd_src + " CMD", base_cmd)) if v]
+        parts = ((entry_src + " ENTRYPOINT", base_entrypoint), (cmd_src + " CMD", base_cmd))
+        sources = [s for s, v in parts if v]
         return EffectiveProcess((base_entrypoint or ()) + (base_cmd or ()), " + ".join(sources))
     return EffectiveProcess((), "nothing: no command in compose, the image or the Dockerfile")
 

@@ -17,6 +17,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 STRATEGIES = ("auto", *(s.value for s in Strategy))
+_COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ class Settings:
     def where(self) -> str:
         if self.source is None:
             return "the defaults"
-        return f"[tool.devloop] in {self.source}" if self.source.name == "pyproject.toml" else str(self.source)
+        in_pyproject = self.source.name == "pyproject.toml"
+        return f"[tool.devloop] in {self.source}" if in_pyproject else str(self.source)
 
 
 _GLOBAL = {
@@ -79,7 +81,7 @@ def find_settings(start: Path) -> Settings:
             return parse_settings(_load(toml_file), toml_file, notice)
         if in_pyproject is not None:
             return parse_settings(in_pyproject, pyproject)
-        if any((folder / n).is_file() for n in ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")):
+        if any((folder / n).is_file() for n in _COMPOSE_FILES):
             break
     return Settings()
 
@@ -95,7 +97,8 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _tool_table(pyproject: Path) -> dict[str, Any] | None:
-    table = _load(pyproject).get("tool", {}).get("devloop")
+    tool = _load(pyproject).get("tool", {})
+    table = tool.get("devloop") if isinstance(tool, dict) else None
     if table is None:
         return None
     if not isinstance(table, dict):
@@ -118,7 +121,9 @@ def _unknown(keys: Mapping[str, Any], allowed: Mapping[str, str], where: str, pr
             )
 
 
-def parse_settings(data: Mapping[str, Any], source: Path | None = None, notice: str | None = None) -> Settings:
+def parse_settings(
+    data: Mapping[str, Any], source: Path | None = None, notice: str | None = None
+) -> Settings:
     """Validate a settings table; every problem names the file, the key and what is allowed."""
     where = str(source) if source else "settings"
     if source is not None and source.name == "pyproject.toml":
@@ -148,7 +153,8 @@ def parse_settings(data: Mapping[str, Any], source: Path | None = None, notice: 
             raise ConfigError(
                 f"{where}: `{prefix}strategy` is {strategy!r}", f"allowed values: {', '.join(STRATEGIES)}"
             )
-        lists = {k: _string_list(table[k], where, prefix + k, _SERVICE[k]) for k in ("watch", "ignore", "rebuild_on") if k in table}
+        keys = [k for k in ("watch", "ignore", "rebuild_on") if k in table]
+        lists = {k: _string_list(table[k], where, prefix + k, _SERVICE[k]) for k in keys}
         parsed.append((name, ServiceSettings(strategy=strategy, **lists)))
     return Settings(**values, services=tuple(parsed), source=source, notice=notice)
 
