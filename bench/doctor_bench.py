@@ -41,8 +41,14 @@ def write_project(directory: Path, services: int) -> None:
 
 
 def compose(directory: Path, project: str, *args: str) -> None:
-    subprocess.run(["docker", "compose", "-p", project, *args], cwd=directory, check=True,
-                   capture_output=True, text=True, timeout=600)
+    subprocess.run(
+        ["docker", "compose", "-p", project, *args],
+        cwd=directory,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def main() -> int:
@@ -60,15 +66,22 @@ def main() -> int:
             times, codes, errors = [], set(), 0
             for _ in range(args.runs):
                 start = time.perf_counter()
-                done = subprocess.run([sys.executable, "-m", "devloop", "doctor", "--json", "-p", project],
-                                      cwd=directory, capture_output=True, text=True, timeout=120)
+                done = subprocess.run(
+                    [sys.executable, "-m", "devloop", "doctor", "--json", "-p", project],
+                    cwd=directory,
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                )
                 times.append(time.perf_counter() - start)
                 codes.add(done.returncode)
                 findings = json.loads(done.stdout)["findings"]
                 errors = sum(1 for f in findings if f["level"] == "error")
-            print(f"devloop doctor on {args.services} services, {args.runs} runs: "
-                  f"median {statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f}); "
-                  f"exit codes {sorted(codes)}, {errors} error finding(s)")
+            print(
+                f"devloop doctor on {args.services} services, {args.runs} runs: "
+                f"median {statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f}); "
+                f"exit codes {sorted(codes)}, {errors} error finding(s)"
+            )
         finally:
             compose(directory, project, "down", "-v", "-t", "1")
     return 0

@@ -89,3 +89,16 @@ def mounted_is_stale(plan: ServicePlan, started_at: float) -> str | None:
 
 def catch_up_decision(service: str, action: Action, reason: str) -> Decision:
     return Decision(service, action, f"catch-up: {reason}", ())
+
+
+def files_under(root: Path, limit: int = 20000) -> list[Path]:
+    """The files under a folder (or the file itself), without noise, symlinks not followed."""
+    if root.is_file():
+        return [root]
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in NOISE_DIRS]
+        found += [Path(folder, f) for f in files if not noise_reason(os.path.join(folder, f))]
+        if len(found) >= limit:
+            return found[:limit]
+    return found

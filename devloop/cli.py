@@ -26,6 +26,7 @@ commands:
   plan     explain what devloop would do, per service or for given paths
   doctor   find mounts that do not work and data that will be lost
   clean    delete macOS AppleDouble ._* files from build contexts and bind sources
+  init     write a commented devloop.toml with each service's inferred strategy
 
 examples:
   devloop plan                      # the strategy of every service, and why
@@ -88,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--no-start", action="store_true", help="do not run `docker compose up -d` first")
     up.add_argument("--down", action="store_true", help="stop the services when devloop stops")
     up.add_argument("--json", action="store_true", help="one JSON event per line on stdout")
+    up.add_argument(
+        "--accept-data-loss",
+        action="store_true",
+        help="recreate containers even when they wrote data outside volumes (with protect_data = true)",
+    )
     up.add_argument("--debounce-ms", type=int, metavar="MS", help="quiet time before acting (default 300)")
     up.set_defaults(func=cmd_up)
 
@@ -127,6 +133,18 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--dry-run", action="store_true", help="list what would be removed; remove nothing")
     clean.add_argument("--json", action="store_true", help="print JSON")
     clean.set_defaults(func=cmd_clean)
+
+    init = sub.add_parser(
+        "init",
+        parents=[parent],
+        formatter_class=raw,
+        help="write a commented devloop.toml",
+        description="Write devloop.toml beside the compose file: every setting with its default, and each "
+        "service's inferred strategy with the reason, so you can see and pin it.",
+        epilog="examples:\n  devloop init\n  devloop init --force",
+    )
+    init.add_argument("--force", action="store_true", help="overwrite an existing devloop.toml")
+    init.set_defaults(func=cmd_init)
     return parser
 
 
@@ -145,7 +163,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from devloop.context import load_context
     from devloop.engine import Engine
 
-    context = load_context(compose_options(args), Engine())
+    context = load_context(compose_options(args), Engine(), check_mounts=True)
     if not args.paths:
         if args.json:
             ui.print_json(ui.plan_json(context.plan))
@@ -190,6 +208,22 @@ def cmd_clean(args: argparse.Namespace) -> int:
     else:
         ui.render_clean(report, ui.console())
     return EXIT_OK if not report.errors else EXIT_USER_ERROR
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from devloop.context import load_context
+    from devloop.engine import Engine
+    from devloop.init import render_init
+
+    context = load_context(compose_options(args), Engine())
+    target = context.project.directory / "devloop.toml"
+    if target.exists() and not args.force:
+        raise DevloopError(f"{target} exists already", "use --force to overwrite it, or edit it")
+    target.write_text(render_init(context.plan))
+    print(f"wrote {target}")
+    if context.settings.source is not None and context.settings.source.name == "pyproject.toml":
+        print(f"note: it takes precedence over [tool.devloop] in {context.settings.source}")
+    return EXIT_OK
 
 
 def cmd_up(args: argparse.Namespace) -> int:

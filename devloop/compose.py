@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from devloop.compose_model import project_from_config
-from devloop.errors import ComposeError, EngineError
+from devloop.errors import ComposeError, DevloopError, EngineError
 from devloop.model import Project
 
 COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -92,7 +92,7 @@ def run_compose(
     return done
 
 
-def compose_failure(argv: list[str], returncode: int, output: str) -> ComposeError:
+def compose_failure(argv: list[str], returncode: int, output: str) -> DevloopError:
     text = output.strip()
     if "'compose' is not a docker command" in text or "unknown command: docker compose" in text:
         return ComposeError(

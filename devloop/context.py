@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -9,7 +10,8 @@ from devloop.compose import ComposeOptions, load_project
 from devloop.engine import Engine
 from devloop.errors import EngineError
 from devloop.facts import collect_facts
-from devloop.model import Project
+from devloop.model import Bind, Project
+from devloop.mounts import MountCheck, MountStatus, verify_mounts
 from devloop.planner import ProjectPlan, plan_project
 from devloop.settings import Settings, check_services, find_settings
 
@@ -21,6 +23,7 @@ class Context:
     project: Project
     plan: ProjectPlan
     engine_note: str | None = None  # why image facts were not used, if they were not
+    mount_checks: tuple[MountCheck, ...] = ()
 
 
 def load_settings(options: ComposeOptions) -> tuple[ComposeOptions, Settings]:
@@ -38,7 +41,24 @@ def load_settings(options: ComposeOptions) -> tuple[ComposeOptions, Settings]:
     return options, settings
 
 
-def load_context(options: ComposeOptions, engine: Engine | None = None) -> Context:
+def unseen_binds(plan: ProjectPlan, checks: Iterable[MountCheck]) -> dict[str, tuple[Bind, ...]]:
+    """Per service, the binds whose changes do not reach the container (empty or stale mounts)."""
+    found: dict[str, list[Bind]] = {}
+    for check in checks:
+        if check.status not in (MountStatus.EMPTY, MountStatus.STALE):
+            continue
+        service = plan.service(check.service).service
+        bind = next((b for b in service.binds if b.target == check.target), None)
+        if bind is not None and bind not in found.get(check.service, []):
+            found.setdefault(check.service, []).append(bind)
+    return {name: tuple(binds) for name, binds in found.items()}
+
+
+def load_context(
+    options: ComposeOptions, engine: Engine | None = None, check_mounts: bool = False
+) -> Context:
+    """Everything a command works on. With `check_mounts`, the bind mounts of running containers
+    are verified, and binds the engine does not see are planned as `sync`."""
     options, settings = load_settings(options)
     project = load_project(options)
     check_services(settings, project.service_names)
@@ -53,4 +73,10 @@ def load_context(options: ComposeOptions, engine: Engine | None = None) -> Conte
     facts = collect_facts(project, lookup)
     extra = [settings.source] if settings.source else []
     plan = plan_project(project, settings, facts, extra)
-    return Context(options, settings, project, plan, note)
+    checks: list[MountCheck] = []
+    if check_mounts and lookup is not None and engine is not None:
+        checks = verify_mounts(engine, project.name, plan)
+        unseen = unseen_binds(plan, checks)
+        if unseen:
+            plan = plan_project(project, settings, facts, extra, unseen)
+    return Context(options, settings, project, plan, note, tuple(checks))

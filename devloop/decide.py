@@ -96,6 +96,8 @@ def _folder_decides(plan: ServicePlan, folder: str) -> tuple[Action, str] | None
         inside_context = "" if folder == context else relative(folder, context)
         return NOTHING if plan.dockerignore.excludes_all_in(inside_context) else None
     bind, shown = found
+    if bind in plan.unseen_binds:
+        return _UNSEEN_ACTION, _unseen_reason(shown)
     dirs = plan.verdict.reload_dirs if plan.verdict.reloads and plan.configured == "auto" else ()
     if dirs:
         container = _container_path(bind, folder)
@@ -128,6 +130,10 @@ def _decide(plan: ServicePlan, text: str, name: str) -> tuple[Action, str] | Non
     if baked is not None:
         if _is_dependency(plan, text, name):
             return Action.REBUILD, f"{baked} is a dependency file in the build context"
+        if plan.strategy is Strategy.SYNC and not (service.watch_rules and plan.configured == "auto"):
+            if plan.copy_sources.covering(baked) is None:
+                return Action.REBUILD, f"{baked} cannot be synced: no COPY of the image copies it"
+            return Action.SYNC, f"{baked} is {_baked_how(plan, baked)}; it is copied into the containers"
         action = plan.strategy.action if plan.configured != "auto" else Action.REBUILD
         return action, f"{baked} is {_baked_how(plan, baked)}"
     if any(_under(text, extra) for extra in plan.extra_texts):
@@ -185,6 +191,8 @@ def _bound(
         if _baked(plan, text) is not None:
             return Action.REBUILD, f"{name} is a dependency file of the build"
         return Action.RESTART, f"{where} and is a dependency file read at start"
+    if bind in plan.unseen_binds:
+        return _UNSEEN_ACTION, name + _unseen_reason(shown)
     if single_file and plan.strategy is Strategy.RELOAD:
         return Action.RESTART, f"{name} is a single-file bind mount: a new file needs a restart"
     dirs = plan.verdict.reload_dirs if plan.verdict.reloads and plan.configured == "auto" else ()
@@ -195,6 +203,13 @@ def _bound(
     else:
         action, suffix = _bind_outcome(plan, shown, True)
     return action, name + suffix
+
+
+_UNSEEN_ACTION = Action.SYNC
+
+
+def _unseen_reason(shown: str) -> str:
+    return f" is under bind {shown}, which the engine does not see: devloop copies it in"
 
 
 def _bind_outcome(plan: ServicePlan, shown: str, in_reload_dirs: bool) -> tuple[Action, str]:

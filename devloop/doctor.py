@@ -79,9 +79,15 @@ def diagnose(options: ComposeOptions, engine: Engine | None = None) -> list[Find
             loaded = load_context(options, engine)
         except DevloopError as exc:
             loaded = None
-            findings.append(Finding("error", None, "project",
-                                    f"the compose project does not resolve: {exc.message}",
-                                    exc.hint or "run devloop in the project folder, or pass -f and -p"))
+            findings.append(
+                Finding(
+                    "error",
+                    None,
+                    "project",
+                    f"the compose project does not resolve: {exc.message}",
+                    exc.hint or "run devloop in the project folder, or pass -f and -p",
+                )
+            )
         try:
             info = info_job.result()
         except EngineError as exc:
@@ -110,8 +116,15 @@ def project_findings(
         pool.submit(_guarded, _filesystem_findings, plan),
     ]
     idle = [s for s in plan.services if s.name not in running]
-    findings = [Finding("info", None, "project", f"{project.name}: {len(project.services)} service(s) in "
-                        f"{project.directory}, {len(containers)} running container(s)")]
+    findings = [
+        Finding(
+            "info",
+            None,
+            "project",
+            f"{project.name}: {len(project.services)} service(s) in "
+            f"{project.directory}, {len(containers)} running container(s)",
+        )
+    ]
     findings += [f for f in [not_running_finding([s.name for s in idle])] if f]
     for service_plan in idle:
         findings += _idle_findings(service_plan)
@@ -130,9 +143,7 @@ def _guarded(check: Callable[..., list[Finding]], *args: Any) -> list[Finding]:
         return [Finding("warning", None, name, f"this check did not finish: {exc.message}", exc.hint or "")]
 
 
-def _container_findings(
-    engine: Engine, plan: ProjectPlan, container: Any, kind: EngineKind
-) -> list[Finding]:
+def _container_findings(engine: Engine, plan: ProjectPlan, container: Any, kind: EngineKind) -> list[Finding]:
     service_plan = plan.service(container.labels[SERVICE_LABEL])
     service = service_plan.service
     attrs = container.attrs
@@ -152,10 +163,15 @@ def _idle_findings(service_plan: ServicePlan) -> list[Finding]:
     """What can be told of a service that does not run: bind sources and env paths."""
     service = service_plan.service
     findings = [
-        Finding("warning", service.name, "mount",
-                f"{show(b.source, service_plan.base)}:{b.target}: the source does not exist on the host",
-                "create it, or docker creates an empty folder there (or fails)")
-        for b in service.binds if not b.source.exists()
+        Finding(
+            "warning",
+            service.name,
+            "mount",
+            f"{show(b.source, service_plan.base)}:{b.target}: the source does not exist on the host",
+            "create it, or docker creates an empty folder there (or fails)",
+        )
+        for b in service.binds
+        if not b.source.exists()
     ]
     covered = [str(b.target) for b in service.binds] + [str(v) for v in service.volumes]
     return findings + env_path_findings(service.name, service.env, covered, service.working_dir)
@@ -263,8 +279,13 @@ def filesystem_lookup() -> Callable[[str], tuple[str, str] | None]:
 
 def compose_version() -> str | None:
     try:
-        done = subprocess.run(["docker", "compose", "version", "--short"], capture_output=True, text=True,
-                              timeout=20, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            ["docker", "compose", "version", "--short"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            stdin=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     version = done.stdout.strip()

@@ -15,6 +15,7 @@ from devloop.buildlog import failure_location
 from devloop.context import Context
 from devloop.engine import Engine
 from devloop.errors import EngineError
+from devloop.findings import lost_writes
 from devloop.model import Action
 from devloop.planner import Decision
 from devloop.syncmap import NoSync
@@ -47,7 +48,9 @@ class Executor:
     emit: Emit
     groups: dict[str, Group]
     last_sync: dict[str, float]
+    synced: dict[str, set[str]]  # container paths devloop copied in: not "lost data"
     refreshing: set[str]
+    accept_data_loss: bool
     _task_group: TaskGroup | None
 
     def _confirm_images(self, names: list[str], at: float) -> None:
@@ -65,7 +68,7 @@ class Executor:
             fallback = await self._sync(decision)
             if fallback is False:
                 return False
-            if fallback is not None:
+            if isinstance(fallback, Decision):
                 rebuild.append(fallback)
         ok = True
         if rebuild:
@@ -83,6 +86,9 @@ class Executor:
         return ok
 
     def _action_event(self, d: Decision, action: str, status: str, **kw: object) -> None:
+        duration = kw.get("duration_s")
+        if status == "succeeded" and isinstance(duration, float) and action in ("sync", "rebuild", "restart"):
+            state.record_duration(self.context.project.name, d.service, action, duration)
         self.emit(
             events.Action(
                 service=d.service,
@@ -90,9 +96,9 @@ class Executor:
                 status=status,
                 reason=d.reason,
                 paths=[str(p) for p in d.paths],
-                **kw,
+                **kw,  # type: ignore[arg-type]
             )
-        )  # type: ignore[arg-type]
+        )
 
     async def _rebuild(self, decisions: list[Decision]) -> bool:
         names = [d.service for d in decisions]
@@ -110,6 +116,11 @@ class Executor:
             self.emit(
                 events.Notice(level="warning", message=f"kept {path}: named ._* but not an AppleDouble file")
             )
+        refused = await self._guard_data(decisions)
+        decisions = [d for d in decisions if d.service not in refused]
+        names = [d.service for d in decisions]
+        if not decisions:
+            return True
         for d in decisions:
             self._action_event(d, "rebuild", "started")
         build_started = time.time()
@@ -138,6 +149,43 @@ class Executor:
             )
         return True
 
+    async def _guard_data(self, decisions: list[Decision]) -> set[str]:
+        """Warn before recreating a container that wrote data outside its volumes; with
+        `protect_data = true` (and no --accept-data-loss) refuse, and return those services."""
+        refused: set[str] = set()
+        protect = self.context.settings.protect_data and not self.accept_data_loss
+        for d in decisions:
+            writes = await anyio.to_thread.run_sync(self._lost_writes, d.service)
+            if not writes:
+                continue
+            paths = ", ".join(writes[:5]) + (f" and {len(writes) - 5} more" if len(writes) > 5 else "")
+            if protect:
+                refused.add(d.service)
+                self._action_event(
+                    d, "rebuild", "failed",
+                    detail=f"refused: recreating it loses data written in the container at {paths}",
+                    command="protect_data = true: run `devloop up --accept-data-loss` or add a volume",
+                )  # fmt: skip
+            else:
+                self.emit(
+                    events.Notice(
+                        level="warning",
+                        service=d.service,
+                        message=f"recreating it loses data written in the container at {paths}",
+                        hint="mount a volume there; protect_data = true makes devloop refuse",
+                    )
+                )
+        return refused
+
+    def _lost_writes(self, service: str) -> list[str]:
+        plan = self.context.plan.service(service)
+        covered = [str(v) for v in plan.service.volumes] + [str(b.target) for b in plan.service.binds]
+        covered += sorted(self.synced.get(service, ()))
+        found: list[str] = []
+        for container in self.engine.containers(self.context.project.name, service):
+            found += [w.path for w in lost_writes(self.engine.diff(container.id), covered)]
+        return sorted(set(found))
+
     async def _sync(self, decision: Decision) -> Decision | bool | None:
         """Copy the changes into the running containers, then restart unless the process reloads.
         Returns a rebuild decision when syncing cannot apply (an expected fallback, with its
@@ -165,6 +213,7 @@ class Executor:
             return Decision(
                 decision.service, Action.REBUILD, f"{decision.reason}; {result.error}", decision.paths
             )
+        self.synced.setdefault(decision.service, set()).update(str(f.target) for f in files)
         detail = f"copied {result.copied}, removed {result.removed} in {result.containers} container(s)"
         if not plan.verdict.reloads:
             outcome = await actions.restart(self.engine, project, decision.service)

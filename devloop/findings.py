@@ -23,8 +23,13 @@ class Finding:
     hint: str = ""
 
     def to_json(self) -> dict[str, str | None]:
-        return {"level": self.level, "service": self.service, "check": self.check,
-                "message": self.message, "hint": self.hint}
+        return {
+            "level": self.level,
+            "service": self.service,
+            "check": self.check,
+            "message": self.message,
+            "hint": self.hint,
+        }
 
 
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
@@ -34,6 +39,7 @@ def ordered(findings: Iterable[Finding]) -> list[Finding]:
 
 
 # --- the engine and its tools ---
+
 
 @dataclass(frozen=True)
 class EngineKind:
@@ -89,32 +95,43 @@ def share_hint(kind: EngineKind | None) -> str:
     """What makes a host folder visible to this kind of engine."""
     name = kind.name if kind else "Docker Engine"
     if kind is not None and kind.remote:
-        return (f"the engine runs on another machine ({kind.endpoint}): bind mounts use paths there; "
-                f"run devloop on that machine, {REBUILD_INSTEAD}")
+        return (
+            f"the engine runs on another machine ({kind.endpoint}): bind mounts use paths there; "
+            f"run devloop on that machine, {REBUILD_INSTEAD}"
+        )
     if name == "Docker Desktop":
-        how = ("share the folder with Docker Desktop (Settings > Resources > File sharing); folders on "
-               "ExFAT/FAT or network drives often cannot be shared: move the project to the internal disk")
+        how = (
+            "share the folder with Docker Desktop (Settings > Resources > File sharing); folders on "
+            "ExFAT/FAT or network drives often cannot be shared: move the project to the internal disk"
+        )
     elif name == "Colima":
-        how = ("Colima shares only your home folder by default: move the project under ~ or restart "
-               "with `colima start --mount <folder>:w`; ExFAT/FAT drives often do not work through its VM")
+        how = (
+            "Colima shares only your home folder by default: move the project under ~ or restart "
+            "with `colima start --mount <folder>:w`; ExFAT/FAT drives often do not work through its VM"
+        )
     elif name in ("Lima", "Rancher Desktop", "OrbStack", "Podman"):
         how = f"add the folder to the {name} VM's shared mounts (writable) and restart it"
     elif kind is not None and kind.vm:
         how = "share the folder with the VM the engine runs in"
     else:
-        how = ("the engine sees other files at this path than you do (another mount namespace or VM, "
-               "e.g. a snap-installed Docker only sees /home): restart the engine or move the project")
+        how = (
+            "the engine sees other files at this path than you do (another mount namespace or VM, "
+            "e.g. a snap-installed Docker only sees /home): restart the engine or move the project"
+        )
     return f"{how}; {REBUILD_INSTEAD}"
 
 
-def unreachable_finding(message: str, hint: str | None, docker_host: str | None,
-                        context: tuple[str, str] | None) -> Finding:
+def unreachable_finding(
+    message: str, hint: str | None, docker_host: str | None, context: tuple[str, str] | None
+) -> Finding:
     """The engine does not answer: say where devloop looked and where the docker CLI looks."""
     where = docker_host or "unix:///var/run/docker.sock"
     advice = hint or "start Docker (Docker Desktop, Colima, or dockerd) and try again"
     if not docker_host and context is not None and context[1] and context[1] != where:
-        advice = (f"the docker CLI uses context {context[0]!r} ({context[1]}), which devloop does not read: "
-                  f"export DOCKER_HOST={context[1]}")
+        advice = (
+            f"the docker CLI uses context {context[0]!r} ({context[1]}), which devloop does not read: "
+            f"export DOCKER_HOST={context[1]}"
+        )
     return Finding("error", None, "engine", f"{message} (devloop looked at {where})", advice)
 
 
@@ -123,28 +140,41 @@ def context_finding(docker_host: str | None, context: tuple[str, str] | None) ->
     default = "unix:///var/run/docker.sock"
     if docker_host or context is None or not context[1] or context[1] == default:
         return None
-    return Finding("warning", None, "engine",
-                   f"the docker CLI uses context {context[0]!r} ({context[1]}); devloop talks to {default}",
-                   f"export DOCKER_HOST={context[1]} so that devloop and docker compose use the same engine")
+    return Finding(
+        "warning",
+        None,
+        "engine",
+        f"the docker CLI uses context {context[0]!r} ({context[1]}); devloop talks to {default}",
+        f"export DOCKER_HOST={context[1]} so that devloop and docker compose use the same engine",
+    )
 
 
 def compose_finding(version: str | None) -> Finding:
     install = "install the Compose v2 plugin (https://docs.docker.com/compose/install/)"
     if not version:
-        return Finding("error", None, "compose",
-                       "Docker Compose v2 is not installed (`docker compose version` failed)",
-                       install + "; the old `docker-compose` v1 is not supported")
+        return Finding(
+            "error",
+            None,
+            "compose",
+            "Docker Compose v2 is not installed (`docker compose version` failed)",
+            install + "; the old `docker-compose` v1 is not supported",
+        )
     numbers = tuple(int(n) for n in re.findall(r"\d+", version)[:3])
     if numbers[:1] < (2,):
         return Finding("error", None, "compose", f"Docker Compose {version} is too old", install)
     if numbers[:2] < (2, 22):
-        return Finding("warning", None, "compose",
-                       f"Docker Compose {version}: develop.watch needs 2.22 or later",
-                       "update Docker Compose")
+        return Finding(
+            "warning",
+            None,
+            "compose",
+            f"Docker Compose {version}: develop.watch needs 2.22 or later",
+            "update Docker Compose",
+        )
     return Finding("info", None, "compose", f"Docker Compose {version.lstrip('v')}")
 
 
 # --- host filesystems of bind sources and build contexts ---
+
 
 @dataclass(frozen=True)
 class MountEntry:
@@ -183,9 +213,30 @@ def filesystem_of(path: str, table: str | Sequence[MountEntry]) -> MountEntry | 
 
 _FAT = {"exfat", "vfat", "fat", "msdos", "fat32", "fuse.exfat", "fuse.exfat-fuse"}
 _NTFS = {"ntfs", "ntfs3", "fuseblk", "fuse.ntfs-3g"}
-_NETWORK = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "afpfs", "webdav", "9p", "virtiofs", "vboxsf", "ceph",
-            "glusterfs", "fuse.sshfs", "fuse.glusterfs", "fuse.vmhgfs-fuse", "prl_fs", "fakeowner",
-            "grpcfuse", "osxfs", "fuse.grpcfuse", "davfs", "fuse.rclone"}
+_NETWORK = {
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "afpfs",
+    "webdav",
+    "9p",
+    "virtiofs",
+    "vboxsf",
+    "ceph",
+    "glusterfs",
+    "fuse.sshfs",
+    "fuse.glusterfs",
+    "fuse.vmhgfs-fuse",
+    "prl_fs",
+    "fakeowner",
+    "grpcfuse",
+    "osxfs",
+    "fuse.grpcfuse",
+    "davfs",
+    "fuse.rclone",
+}
 
 
 def filesystem_finding(services: Sequence[str], where: str, fstype: str) -> Finding | None:
@@ -195,32 +246,75 @@ def filesystem_finding(services: Sequence[str], where: str, fstype: str) -> Find
     used = "" if service or not services else f" (used by {', '.join(services)})"
     if fs in _FAT or fs in _NTFS:
         label = "ExFAT/FAT" if fs in _FAT else "NTFS"
-        return Finding("warning", service, "filesystem",
-                       f"{where} is on {label} ({fstype}){used}: no Unix permissions or symlinks, macOS "
-                       "writes ._* files there, and VMs (Docker Desktop, Colima) often show it empty",
-                       f"move the project to a native filesystem (APFS, ext4), {REBUILD_INSTEAD}")
+        return Finding(
+            "warning",
+            service,
+            "filesystem",
+            f"{where} is on {label} ({fstype}){used}: no Unix permissions or symlinks, macOS "
+            "writes ._* files there, and VMs (Docker Desktop, Colima) often show it empty",
+            f"move the project to a native filesystem (APFS, ext4), {REBUILD_INSTEAD}",
+        )
     if fs in _NETWORK:
-        return Finding("warning", service, "filesystem",
-                       f"{where} is on a network or VM-shared filesystem ({fstype}){used}: edits made on the "
-                       "other side often raise no file events, so reloaders and watchers miss them",
-                       "keep the project on a local disk, make the reloader poll "
-                       f"(WATCHFILES_FORCE_POLLING=true, CHOKIDAR_USEPOLLING=true), {REBUILD_INSTEAD}")
+        return Finding(
+            "warning",
+            service,
+            "filesystem",
+            f"{where} is on a network or VM-shared filesystem ({fstype}){used}: edits made on the "
+            "other side often raise no file events, so reloaders and watchers miss them",
+            "keep the project on a local disk, make the reloader poll "
+            f"(WATCHFILES_FORCE_POLLING=true, CHOKIDAR_USEPOLLING=true), {REBUILD_INSTEAD}",
+        )
     if fs == "fuse" or fs.startswith("fuse."):
-        return Finding("warning", service, "filesystem",
-                       f"{where} is on a FUSE filesystem ({fstype}){used}: a root engine cannot read it "
-                       "without `allow_other`, and file events depend on the driver",
-                       f"move the project to a native filesystem, {REBUILD_INSTEAD}")
+        return Finding(
+            "warning",
+            service,
+            "filesystem",
+            f"{where} is on a FUSE filesystem ({fstype}){used}: a root engine cannot read it "
+            "without `allow_other`, and file events depend on the driver",
+            f"move the project to a native filesystem, {REBUILD_INSTEAD}",
+        )
     return None
 
 
 # --- data written where it will be lost ---
 
-NOISE_PREFIXES = ("/tmp", "/var/tmp", "/run", "/var/run", "/proc", "/dev", "/sys", "/var/cache", "/var/log",
-                  "/var/lib/apt/lists", "/root/.npm", "/root/.cache", "/etc/hostname", "/etc/hosts",
-                  "/etc/resolv.conf", "/etc/mtab", "/.dockerenv")
-NOISE_NAMES = frozenset({"__pycache__", ".cache", ".npm", ".yarn", ".pytest_cache", ".mypy_cache",
-                         ".ruff_cache", ".ash_history", ".bash_history", ".python_history", ".sh_history",
-                         ".lesshst", ".viminfo", ".wget-hsts"})
+NOISE_PREFIXES = (
+    "/tmp",
+    "/var/tmp",
+    "/run",
+    "/var/run",
+    "/proc",
+    "/dev",
+    "/sys",
+    "/var/cache",
+    "/var/log",
+    "/var/lib/apt/lists",
+    "/root/.npm",
+    "/root/.cache",
+    "/etc/hostname",
+    "/etc/hosts",
+    "/etc/resolv.conf",
+    "/etc/mtab",
+    "/.dockerenv",
+)
+NOISE_NAMES = frozenset(
+    {
+        "__pycache__",
+        ".cache",
+        ".npm",
+        ".yarn",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".ash_history",
+        ".bash_history",
+        ".python_history",
+        ".sh_history",
+        ".lesshst",
+        ".viminfo",
+        ".wget-hsts",
+    }
+)
 _NOISE_SUFFIXES = (".pyc", ".pyo", ".pid")
 
 
@@ -277,14 +371,19 @@ def lost_write_findings(service: str, writes: Sequence[LostWrite], limit: int = 
     findings = []
     for write in writes[:limit]:
         what = f"{write.paths} path(s) written" if write.added else "a file of the image changed"
-        findings.append(Finding(
-            "warning", service, "lost-writes",
-            f"{write.path}: {what} outside every volume and bind mount; lost when the container is recreated "
-            "(up --build, down, a compose change)",
-            f'mount a volume there (volumes: ["data:{write.path}"]) or write under a mounted path; '
-            "ignore this if it is a cache"))
+        findings.append(
+            Finding(
+                "warning",
+                service,
+                "lost-writes",
+                f"{write.path}: {what} outside every volume and bind mount; "
+                "lost when the container is recreated (up --build, down, a compose change)",
+                f'mount a volume there (volumes: ["data:{write.path}"]) or write under a mounted path; '
+                "ignore this if it is a cache",
+            )
+        )
     if len(writes) > limit:
-        rest = ", ".join(w.path for w in writes[limit:limit + 5])
+        rest = ", ".join(w.path for w in writes[limit : limit + 5])
         more = f"{len(writes) - limit} more written path(s): {rest}"
         findings.append(Finding("info", service, "lost-writes", more))
     return findings
@@ -292,8 +391,24 @@ def lost_write_findings(service: str, writes: Sequence[LostWrite], limit: int = 
 
 _PATH_NAME = re.compile(r"(_DIR|_DIRS|_PATH|_FILE|_ROOT|_FOLDER)$|^(TEMP|TMP)")
 _SQLITE = re.compile(r"^sqlite(?:\+\w+)?:///(.+?)(?:\?.*)?$")
-_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/proc", "/sys", "/dev", "/run",
-           "/var/run", "/tmp", "/var/tmp", "/opt/conda", "/root/.cache")
+_SYSTEM = (
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/etc",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/run",
+    "/var/run",
+    "/tmp",
+    "/var/tmp",
+    "/opt/conda",
+    "/root/.cache",
+)
 
 
 def env_paths(env: Mapping[str, str], working_dir: str | None) -> list[tuple[str, str]]:
@@ -316,15 +431,20 @@ def env_paths(env: Mapping[str, str], working_dir: str | None) -> list[tuple[str
     return found
 
 
-def env_path_findings(service: str, env: Mapping[str, str], covered: Iterable[str],
-                      working_dir: str | None = None) -> list[Finding]:
+def env_path_findings(
+    service: str, env: Mapping[str, str], covered: Iterable[str], working_dir: str | None = None
+) -> list[Finding]:
     """Variables naming a path that no volume or bind covers: whatever the app writes there is lost."""
     targets = [posixpath.normpath(t) for t in covered]
     return [
-        Finding("warning", service, "env-path",
-                f"{name} points to {path}, which no volume or bind mount covers: whatever is written "
-                "there is lost when the container is recreated",
-                f'mount a volume at {path} (volumes: ["data:{path}"]) or point {name} under a mounted path')
+        Finding(
+            "warning",
+            service,
+            "env-path",
+            f"{name} points to {path}, which no volume or bind mount covers: whatever is written "
+            "there is lost when the container is recreated",
+            f'mount a volume at {path} (volumes: ["data:{path}"]) or point {name} under a mounted path',
+        )
         for name, path in env_paths(env, working_dir)
         if not any(_under(path, t) for t in targets)
     ]
@@ -332,45 +452,71 @@ def env_path_findings(service: str, env: Mapping[str, str], covered: Iterable[st
 
 # --- images, commands and build contexts ---
 
-def command_finding(service: str, command: Sequence[str] | None, image_cmd: Sequence[str] | None,
-                    where: str, reloads: bool | None) -> Finding | None:
+
+def command_finding(
+    service: str,
+    command: Sequence[str] | None,
+    image_cmd: Sequence[str] | None,
+    where: str,
+    reloads: bool | None,
+) -> Finding | None:
     """compose `command:` with a development reloader replacing the image's CMD: fine in
     development, as long as the production command is not forgotten."""
     if not reloads or command is None or not image_cmd or tuple(command) == tuple(image_cmd):
         return None
-    return Finding("info", service, "command-override",
-                   f"compose `command: {' '.join(command)}` (a development reloader) replaces the CMD of "
-                   f"{where} ({' '.join(image_cmd)})",
-                   "fine in development; production runs the image's CMD, so keep that command working "
-                   "(e.g. run the image without the override before you ship)")
+    return Finding(
+        "info",
+        service,
+        "command-override",
+        f"compose `command: {' '.join(command)}` (a development reloader) replaces the CMD of "
+        f"{where} ({' '.join(image_cmd)})",
+        "fine in development; production runs the image's CMD, so keep that command working "
+        "(e.g. run the image without the override before you ship)",
+    )
 
 
 def stale_image_finding(services: Sequence[str], image: str, reason: str) -> Finding:
     names = " ".join(services)
-    return Finding("warning", services[0] if len(services) == 1 else None, "stale-image",
-                   f"image {image} is older than its build inputs: {reason}",
-                   f"rebuild: docker compose up -d --build {names} (devloop up does this when files change)")
+    return Finding(
+        "warning",
+        services[0] if len(services) == 1 else None,
+        "stale-image",
+        f"image {image} is older than its build inputs: {reason}",
+        f"rebuild: docker compose up -d --build {names} (devloop up does this when files change)",
+    )
 
 
 def stale_container_finding(service: str, image: str) -> Finding:
-    return Finding("warning", service, "stale-container",
-                   f"the running container uses an older build of {image} than the one tagged now",
-                   f"recreate it: docker compose up -d {service}")
+    return Finding(
+        "warning",
+        service,
+        "stale-container",
+        f"the running container uses an older build of {image} than the one tagged now",
+        f"recreate it: docker compose up -d {service}",
+    )
 
 
 def appledouble_finding(paths: Sequence[str]) -> Finding | None:
     if not paths:
         return None
-    return Finding("warning", None, "appledouble",
-                   f"{len(paths)} macOS AppleDouble file(s) (._*) in build contexts and bind sources, "
-                   f"e.g. {', '.join(paths[:3])}: copied into images, where they can be imported or parsed",
-                   "delete them with `devloop clean`; macOS writes them on ExFAT/FAT and network drives, "
-                   "so a native disk avoids them")
+    return Finding(
+        "warning",
+        None,
+        "appledouble",
+        f"{len(paths)} macOS AppleDouble file(s) (._*) in build contexts and bind sources, "
+        f"e.g. {', '.join(paths[:3])}: copied into images, where they can be imported or parsed",
+        "delete them with `devloop clean`; macOS writes them on ExFAT/FAT and network drives, "
+        "so a native disk avoids them",
+    )
 
 
 def not_running_finding(services: Sequence[str]) -> Finding | None:
     if not services:
         return None
-    return Finding("info", services[0] if len(services) == 1 else None, "not-running",
-                   f"not running: {', '.join(services)}; their mounts and writes were not checked",
-                   "start them (docker compose up -d) and run devloop doctor again")
+    return Finding(
+        "info",
+        services[0] if len(services) == 1 else None,
+        "not-running",
+        f"not running: {', '.join(services)}; their mounts and writes were not checked",
+        "start them (docker compose up -d) and run devloop doctor again",
+    )

@@ -19,7 +19,7 @@ _NOISE_DIR = re.compile(rf"(?:^|{_SEP})({'|'.join(map(re.escape, sorted(NOISE_DI
 # (x___jb_tmp___), LibreOffice (.~lock.x#), GNOME and Kate, and atomic-save temp names.
 _EDITOR_TEMP_TEXT = (
     r"(^\..*\.sw[a-px]$|^4913$|~$|^\.#|^#.*#$|___jb_(tmp|old)___$|^\.~lock\.|\.tmp\.\d+$|\.crdownload$"
-    r"|^\.goutputstream-|\.kate-swp$)"
+    r"|^\.goutputstream-|\.kate-swp$|^\.devloop-probe-)"
 )
 _EDITOR_TEMP = re.compile(_EDITOR_TEMP_TEXT)
 # Every noise name matches this: one regex call, and only then is the reason worked out.
@@ -57,6 +57,8 @@ def noise_name_reason(name: str) -> str | None:
         return "a macOS AppleDouble file"
     if name == ".DS_Store":
         return "a macOS Finder file"
+    if name.startswith(".devloop-probe-"):
+        return "a probe file of devloop's mount check"
     if name.endswith((".pyc", ".pyo")):
         return "compiled Python"
     if _EDITOR_TEMP.search(name):

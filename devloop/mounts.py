@@ -58,11 +58,13 @@ class MountStatus(str, enum.Enum):
         return self.value
 
 
-BROKEN = frozenset({MountStatus.EMPTY, MountStatus.STALE, MountStatus.MISSING_SOURCE,
-                    MountStatus.NOT_MOUNTED})
+BROKEN = frozenset(
+    {MountStatus.EMPTY, MountStatus.STALE, MountStatus.MISSING_SOURCE, MountStatus.NOT_MOUNTED}
+)
 
 
 # --- verdicts: pure ---
+
 
 def _few(names: Iterable[str], limit: int = 4) -> str:
     items = sorted(names)
@@ -73,8 +75,10 @@ def _window(host: Listing, inside: Listing) -> tuple[dict[str, int | None], dict
     """Both samples cut to the names both cover (a sample holds the first names in order)."""
     ends = [listing.names[-1] for listing in (host, inside) if not listing.complete and listing.names]
     end = min(ends) if ends else None
-    return ({n: s for n, s in host.entries if end is None or n <= end},
-            {n: s for n, s in inside.entries if end is None or n <= end})
+    return (
+        {n: s for n, s in host.entries if end is None or n <= end},
+        {n: s for n, s in inside.entries if end is None or n <= end},
+    )
 
 
 def classify_mount(
@@ -98,8 +102,11 @@ def classify_mount(
     ours, theirs = _window(host, inside)
     both = set(ours) & set(theirs)
     resized = {n for n in both if None not in (ours[n], theirs[n]) and ours[n] != theirs[n]}
-    sides = (("only in the container", set(theirs) - set(ours)),
-             ("only on the host", set(ours) - set(theirs)), ("sizes differ", resized))
+    sides = (
+        ("only in the container", set(theirs) - set(ours)),
+        ("only on the host", set(ours) - set(theirs)),
+        ("sizes differ", resized),
+    )
     parts = "; ".join(f"{label}: {_few(names)}" for label, names in sides if names)
     if probe_seen is False:
         return MountStatus.STALE, f"the container sees another folder ({parts or 'same names'}){missed}"
@@ -116,41 +123,76 @@ def classify_file(host: bytes | None, inside: bytes | None) -> tuple[MountStatus
         return MountStatus.UNCHECKED, "the container's copy could not be read"
     if host == inside:
         return MountStatus.OK, "the same content on both sides"
-    return (MountStatus.STALE, f"the container sees another version of the file ({len(inside)} bytes, the "
-            f"host {len(host)} bytes): the file was replaced after the container started")
+    return (
+        MountStatus.STALE,
+        f"the container sees another version of the file ({len(inside)} bytes, the "
+        f"host {len(host)} bytes): the file was replaced after the container started",
+    )
 
 
-def mount_finding(service: str, bind: str, status: MountStatus, detail: str, is_file: bool = False,
-                  kind: EngineKind | None = None) -> Finding | None:
+def mount_finding(
+    service: str,
+    bind: str,
+    status: MountStatus,
+    detail: str,
+    is_file: bool = False,
+    kind: EngineKind | None = None,
+) -> Finding | None:
     """The finding for one checked bind mount, or None when it works."""
     recreate = f"docker compose up -d --force-recreate {service}"
     if status is MountStatus.EMPTY:
-        return Finding("error", service, "mount", f"{bind} is empty in the container: {detail}",
-                       share_hint(kind))
+        return Finding(
+            "error", service, "mount", f"{bind} is empty in the container: {detail}", share_hint(kind)
+        )
     if status is MountStatus.STALE and is_file:
-        return Finding("error", service, "mount", f"{bind} is stale: {detail}",
-                       f"docker compose restart {service}; editors save by writing a new file and renaming "
-                       "it, which a single-file bind does not follow: bind the folder instead")
+        return Finding(
+            "error",
+            service,
+            "mount",
+            f"{bind} is stale: {detail}",
+            f"docker compose restart {service}; editors save by writing a new file and renaming "
+            "it, which a single-file bind does not follow: bind the folder instead",
+        )
     if status is MountStatus.STALE:
-        return Finding("error", service, "mount", f"{bind} is stale: {detail}",
-                       "the host folder was replaced (moved, re-created, swapped) after the container "
-                       f"started: {recreate}")
+        return Finding(
+            "error",
+            service,
+            "mount",
+            f"{bind} is stale: {detail}",
+            "the host folder was replaced (moved, re-created, swapped) after the container "
+            f"started: {recreate}",
+        )
     if status is MountStatus.DIFFERENT:
-        return Finding("warning", service, "mount", f"{bind} differs between host and container: {detail}",
-                       f"files may be changing right now: run devloop doctor again; if it stays: {recreate}")
+        return Finding(
+            "warning",
+            service,
+            "mount",
+            f"{bind} differs between host and container: {detail}",
+            f"files may be changing right now: run devloop doctor again; if it stays: {recreate}",
+        )
     if status is MountStatus.MISSING_SOURCE:
-        return Finding("error", service, "mount", f"{bind}: the source does not exist on the host",
-                       f"create it or fix the path in the compose file, then docker compose up -d {service}")
+        return Finding(
+            "error",
+            service,
+            "mount",
+            f"{bind}: the source does not exist on the host",
+            f"create it or fix the path in the compose file, then docker compose up -d {service}",
+        )
     if status is MountStatus.NOT_MOUNTED:
-        return Finding("error", service, "mount",
-                       f"{bind} is in the compose file, not in the running container ({detail})",
-                       f"the container is older than the compose file: docker compose up -d {service}")
+        return Finding(
+            "error",
+            service,
+            "mount",
+            f"{bind} is in the compose file, not in the running container ({detail})",
+            f"the container is older than the compose file: docker compose up -d {service}",
+        )
     if status is MountStatus.UNCHECKED:
         return Finding("info", service, "mount", f"{bind} was not checked: {detail}", "")
     return None
 
 
 # --- checks: the adapter ---
+
 
 @dataclass(frozen=True)
 class MountCheck:
@@ -200,8 +242,9 @@ def by_service(checks: Iterable[MountCheck]) -> dict[str, ServiceMounts]:
     return {name: ServiceMounts(name, tuple(found)) for name, found in sorted(grouped.items())}
 
 
-def verify_mounts(engine: Engine, project: str, plan: ProjectPlan, *, via: Sequence[str] = VIEWS,
-                  workers: int = 8) -> list[MountCheck]:
+def verify_mounts(
+    engine: Engine, project: str, plan: ProjectPlan, *, via: Sequence[str] = VIEWS, workers: int = 8
+) -> list[MountCheck]:
     """Check every bind mount of every running container of `project` (blocking; containers in
     parallel). Probe files go only into sources inside the project folder or a build context,
     and are removed again; other sources are compared by listing."""
@@ -214,8 +257,9 @@ def verify_mounts(engine: Engine, project: str, plan: ProjectPlan, *, via: Seque
     return [check for checks in found for check in checks]
 
 
-def check_container(engine: Engine, container: Any, plan: ProjectPlan,
-                    via: Sequence[str] = VIEWS) -> list[MountCheck]:
+def check_container(
+    engine: Engine, container: Any, plan: ProjectPlan, via: Sequence[str] = VIEWS
+) -> list[MountCheck]:
     """The bind mounts of one running container (an SDK container object)."""
     attrs = container.attrs
     service = container.labels.get(SERVICE_LABEL, "")
@@ -231,23 +275,51 @@ def check_container(engine: Engine, container: Any, plan: ProjectPlan,
         real = Path(mount.get("Source", ""))
         read_only = not mount.get("RW", True)
         if bind is not None and real.exists() and os.path.realpath(real) != os.path.realpath(bind.source):
-            checks.append(MountCheck(service, container.name, bind.source, target, read_only,
-                                     MountStatus.NOT_MOUNTED, f"the container mounts {real} there", "engine"))
+            checks.append(
+                MountCheck(
+                    service,
+                    container.name,
+                    bind.source,
+                    target,
+                    read_only,
+                    MountStatus.NOT_MOUNTED,
+                    f"the container mounts {real} there",
+                    "engine",
+                )
+            )
             continue
         source = bind.source if bind is not None else real
         probe = any(source == r or r in source.parents for r in roots)
         checks.append(_check_bind(service, container.name, source, target, read_only, view, probe))
     for target, bind in wanted.items():
-        checks.append(MountCheck(service, container.name, bind.source, target, bind.read_only,
-                                 MountStatus.NOT_MOUNTED, "nothing is mounted there", "engine"))
+        checks.append(
+            MountCheck(
+                service,
+                container.name,
+                bind.source,
+                target,
+                bind.read_only,
+                MountStatus.NOT_MOUNTED,
+                "nothing is mounted there",
+                "engine",
+            )
+        )
     return checks
 
 
-def _check_bind(service: str, container: str, source: Path, target: PurePosixPath, read_only: bool,
-                view: ContainerView, probe: bool) -> MountCheck:
+def _check_bind(
+    service: str,
+    container: str,
+    source: Path,
+    target: PurePosixPath,
+    read_only: bool,
+    view: ContainerView,
+    probe: bool,
+) -> MountCheck:
     def made(status: MountStatus, detail: str, via: str = "", is_file: bool = False) -> MountCheck:
-        return MountCheck(service, container, source, target, read_only, status, detail, via or view.used,
-                          is_file)
+        return MountCheck(
+            service, container, source, target, read_only, status, detail, via or view.used, is_file
+        )
 
     try:
         mode = os.stat(source).st_mode
@@ -265,8 +337,11 @@ def _check_bind(service: str, container: str, source: Path, target: PurePosixPat
             return made(*classify_file(_read_host(source), view.read(target, MAX_FILE)), is_file=True)
         return made(MountStatus.SKIPPED, "not a file or folder", "host")
     except Unavailable:
-        return made(MountStatus.UNCHECKED, "no way to look into the container (no /proc access, no cat or ls "
-                    "in the image, no docker cp)", "none")
+        return made(
+            MountStatus.UNCHECKED,
+            "no way to look into the container (no /proc access, no cat or ls in the image, no docker cp)",
+            "none",
+        )
     except EngineError as exc:
         return made(MountStatus.UNCHECKED, exc.message)
     except OSError as exc:

@@ -19,7 +19,7 @@ from devloop.decide import (
     relative,
 )
 from devloop.ignore import IgnoreRules, maybe_noise_name, noise_folder_reason, noise_name_reason
-from devloop.model import Action, Project, Service, Strategy
+from devloop.model import Action, Bind, Project, Service, Strategy
 from devloop.plans import ChangePlan, Decision, ServiceFacts, ServicePlan
 from devloop.process import effective_process
 from devloop.reloaders import detect_reload
@@ -32,6 +32,7 @@ from devloop.strategy import (
     is_system_bind,
     service_strategy,
     show,
+    sync_strategy,
 )
 
 __all__ = [
@@ -92,8 +93,15 @@ def plan_project(
     settings: Settings,
     facts: Mapping[str, ServiceFacts],
     extra_project_files: Iterable[Path] = (),
+    unseen_binds: Mapping[str, tuple[Bind, ...]] | None = None,
 ) -> ProjectPlan:
-    plans = [_plan_service(project, s, settings, facts.get(s.name, ServiceFacts())) for s in project.services]
+    """Plan every service. `unseen_binds`: per service, the binds the mount check found the engine
+    does not see (an empty or stale mount); their changes are synced into the containers."""
+    unseen = unseen_binds or {}
+    plans = [
+        _plan_service(project, s, settings, facts.get(s.name, ServiceFacts()), unseen.get(s.name, ()))
+        for s in project.services
+    ]
     groups: dict[object, list[str]] = {}
     for plan in plans:
         if plan.service.build is not None:
@@ -119,7 +127,9 @@ def _absolute(path: str, base: Path) -> Path:
     return Path(os.path.normpath(os.path.join(base, path)))
 
 
-def _plan_service(project: Project, service: Service, settings: Settings, facts: ServiceFacts) -> ServicePlan:
+def _plan_service(
+    project: Project, service: Service, settings: Settings, facts: ServiceFacts, unseen: tuple[Bind, ...] = ()
+) -> ServicePlan:
     own = settings.service(service.name)
     base = project.directory
     process = effective_process(service, facts.image, facts.dockerfile)
@@ -127,6 +137,10 @@ def _plan_service(project: Project, service: Service, settings: Settings, facts:
     extra = tuple(_absolute(w, base) for w in own.watch)
     dockerfile = facts.dockerfile
     strategy, reason = service_strategy(service, process, verdict, own.strategy, base, dockerfile, extra)
+    if own.strategy == "auto":
+        strategy, reason = sync_strategy(
+            service, strategy, reason, base, dockerfile, settings.prefer_sync, unseen
+        )
     watch: list[Path] = []
     if own.strategy != "auto" or not is_data_store(service, process):  # a data store's binds hold data
         watch += [b.source for b in service.binds if not is_system_bind(b, base)]
@@ -155,6 +169,7 @@ def _plan_service(project: Project, service: Service, settings: Settings, facts:
         extra_watch=extra,
         workdir=stage.workdir if stage is not None else None,
         dockerfile=dockerfile,
+        unseen_binds=unseen,
     )
 
 
@@ -287,5 +302,3 @@ def _candidates(index: Mapping[str, tuple[int, ...]], text: str, shortest: int) 
             break
         key = key[:cut] or os.sep
     return sorted(set(found)) if len(found) > 1 else found
-
-

@@ -41,6 +41,7 @@ class ServicePlan:
     extra_watch: tuple[Path, ...] = ()  # `watch` paths from the settings
     workdir: PurePosixPath | None = None  # the image's WORKDIR, read from the Dockerfile
     dockerfile: Dockerfile | None = field(default=None, compare=False)
+    unseen_binds: tuple[Bind, ...] = ()  # binds the engine does not see (mount check): synced instead
 
     @property
     def name(self) -> str:

@@ -34,9 +34,16 @@ _ALL_LONG = "--*"  # in a value-option list: every `--long` option takes a value
 _MODULE_ALIASES = {"django": "django-admin", "watchdog.watchmedo": "watchmedo"}
 # "name [subcommand]" -> its options that take a value ("--*": every `--long` one); the command follows.
 _WRAPPERS = {
-    "exec": "-a", "env": "-u --unset -C --chdir", "dumb-init": "-r --rewrite", "tini": "-p -e",
-    "ddtrace-run": "", "npx": "-p --package", "opentelemetry-instrument": _ALL_LONG,
-    "newrelic-admin run-program": "", "poetry run": "", "pipenv run": "",
+    "exec": "-a",
+    "env": "-u --unset -C --chdir",
+    "dumb-init": "-r --rewrite",
+    "tini": "-p -e",
+    "ddtrace-run": "",
+    "npx": "-p --package",
+    "opentelemetry-instrument": _ALL_LONG,
+    "newrelic-admin run-program": "",
+    "poetry run": "",
+    "pipenv run": "",
     "uv run": "--with --python -p --env-file --project --directory --extra --group --package",
 }
 # Options that take a value, so that their value is not mistaken for a subcommand or script.
@@ -124,7 +131,7 @@ def _peel(args: list[str], env: dict[str, str]) -> list[str] | None:
     if name in ("gosu", "su-exec") and len(rest) > 1:
         return rest[1:]
     if name in ("wait-for-it", "wait-for-it.sh"):
-        return rest[rest.index("--") + 1:] if "--" in rest else None
+        return rest[rest.index("--") + 1 :] if "--" in rest else None
     if name == "debugpy":  # `debugpy --listen 5678 -m uvicorn ...`: its options end at python's own
         i = 0
         while i < len(rest) and rest[i].startswith("--"):
@@ -132,9 +139,9 @@ def _peel(args: list[str], env: dict[str, str]) -> list[str] | None:
         return ["python", *rest[i:]]
     for key in (name, f"{name} {rest[0]}") if rest else (name,):
         if key in _WRAPPERS:
-            rest = rest[key.count(" "):]  # what follows the wrapper's options (and `--`) is the command
+            rest = rest[key.count(" ") :]  # what follows the wrapper's options (and `--`) is the command
             positionals = _positionals(rest, _WRAPPERS[key].split())
-            return rest[positionals[0]:] if positionals else None
+            return rest[positionals[0] :] if positionals else None
     return None
 
 
@@ -162,7 +169,7 @@ def _peel_shell(rest: list[str], env: dict[str, str]) -> list[str] | None:
     for cmd in commands[:main]:  # `export VAR=x; cmd` reaches cmd's environment
         if cmd[0] == "export":
             env.update(dict(part.split("=", 1) for part in cmd[1:] if _ASSIGNMENT.fullmatch(part)))
-    arguments = rest[i + 2:]  # `sh -c 'exec "$@"' sh ARG...`: "$@" stands for the arguments after $0
+    arguments = rest[i + 2 :]  # `sh -c 'exec "$@"' sh ARG...`: "$@" stands for the arguments after $0
     return [part for token in commands[main] for part in (arguments if token in ("$@", "${@}") else [token])]
 
 
@@ -209,7 +216,7 @@ def _python_target(args: list[str]) -> tuple[str, str, list[str]]:
                 if char in "cm":
                     return f"-{char}", value, args[i:]
                 break
-    return ("", args[i], args[i + 1:]) if i < len(args) else ("", "", [])
+    return ("", args[i], args[i + 1 :]) if i < len(args) else ("", "", [])
 
 
 def _truthy(value: str | None) -> bool:
@@ -331,11 +338,20 @@ def _python(name: str, args: list[str], env: Mapping[str, str]) -> ReloadVerdict
 
 
 _HANDLERS: dict[str, _Handler] = {
-    "uvicorn": _reload_flag, "hypercorn": _reload_flag, "gunicorn": _reload_flag,
-    "flask": _flask, "celery": _celery,
-    "manage.py": _django, "django-admin": _django, "django-admin.py": _django,
-    "watchmedo": _watcher, "watchfiles": _watcher, "nodemon": _watcher, "air": _watcher,
-    "ts-node-dev": _watcher, "node": _node,
+    "uvicorn": _reload_flag,
+    "hypercorn": _reload_flag,
+    "gunicorn": _reload_flag,
+    "flask": _flask,
+    "celery": _celery,
+    "manage.py": _django,
+    "django-admin": _django,
+    "django-admin.py": _django,
+    "watchmedo": _watcher,
+    "watchfiles": _watcher,
+    "nodemon": _watcher,
+    "air": _watcher,
+    "ts-node-dev": _watcher,
+    "node": _node,
     "tsx": _subcommand("watch", "", default=False),
     "next": _subcommand("dev", "start build", default=None),
     "vite": _subcommand("dev serve", "build preview optimize", default=True),

@@ -6,6 +6,8 @@ arrive meanwhile are merged into exactly one follow-up. Different groups act con
 from __future__ import annotations
 
 import signal
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import anyio
 from anyio.abc import TaskGroup
 
 from devloop import actions, events, state
-from devloop.catchup import baked_is_stale, mounted_is_stale, parse_docker_time
+from devloop.catchup import baked_is_stale, files_under, mounted_is_stale, parse_docker_time
 from devloop.compose import ComposeOptions, run_compose
 from devloop.context import Context, load_context
 from devloop.engine import Engine
@@ -23,6 +25,9 @@ from devloop.model import Action
 from devloop.planner import Decision, ServicePlan
 from devloop.watcher import watch
 
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
+
 
 @dataclass
 class UpOptions:
@@ -30,6 +35,7 @@ class UpOptions:
     start: bool = True
     down: bool = False
     debounce_ms: int | None = None
+    accept_data_loss: bool = False
 
 
 class Runner(Executor):
@@ -42,6 +48,8 @@ class Runner(Executor):
         self.roots_changed: anyio.Event | None = None
         self.stopping = False
         self.last_sync: dict[str, float] = {}
+        self.synced: dict[str, set[str]] = {}
+        self.accept_data_loss = up.accept_data_loss
         self.refreshing: set[str] = set()
         self._task_group: TaskGroup | None = None
         self._regroup()
@@ -80,6 +88,7 @@ class Runner(Executor):
             tg.start_soon(self._signals, tg)
             if self.up.start:
                 await self._compose_start()
+            await self._check_mounts()
             await self._catch_up()
             tg.start_soon(self._watch_loop)
         if self.up.down:
@@ -100,7 +109,18 @@ class Runner(Executor):
                 tg.cancel_scope.cancel()
                 return
 
+    def _image_ids(self) -> dict[str, str | None]:
+        return {
+            p.name: self.engine.image_id(p.service.image)
+            for p in self.watched
+            if p.service.build is not None and p.service.image
+        }
+
     async def _compose_start(self) -> None:
+        """`docker compose up -d`; images it builds now match the files, so they are recorded as
+        confirmed (a fully cached build keeps an older Created time)."""
+        before = await anyio.to_thread.run_sync(self._image_ids)
+        started = time.time()
         names = list(self.up.services)
         self.emit(events.Notice(message=f"docker compose up -d {' '.join(names)}".rstrip()))
         outcome = await actions.run_command(
@@ -112,6 +132,38 @@ class Runner(Executor):
                 f"`docker compose up -d` failed (exit code {code}):\n" + "\n".join(output.splitlines()[-20:]),
                 "fix the problem shown above and run devloop up again",
             )
+        after = await anyio.to_thread.run_sync(self._image_ids)
+        built = [name for name, image_id in after.items() if image_id and image_id != before.get(name)]
+        await anyio.to_thread.run_sync(self._confirm_images, built, started)
+
+    async def _check_mounts(self) -> None:
+        """Verify the bind mounts of the running containers; a mount the engine does not see
+        (empty or stale) is planned as `sync`, said loudly, and its files are copied in once."""
+        try:
+            context = await anyio.to_thread.run_sync(load_context, self.context.options, self.engine, True)
+        except DevloopError as exc:
+            self.emit(events.Notice(level="warning", message=f"mount check skipped: {exc.message}"))
+            return
+        self.context = context
+        self._regroup()
+        base = context.project.directory
+        for check in context.mount_checks:
+            if check.broken:
+                self.emit(
+                    events.Notice(
+                        level="warning",
+                        service=check.service,
+                        message=f"bind {check.describe(base)} is {check.status}: {check.detail}",
+                        hint="devloop copies this service's changes into the container instead of "
+                        "relying on the mount; run `devloop doctor` for the cause",
+                    )
+                )
+        for plan in self.watched:
+            if plan.unseen_binds:
+                paths = tuple(p for b in plan.unseen_binds for p in files_under(b.source))
+                reason = "the engine does not see its bind mount: copying the files in"
+                self.emit(events.CatchUp(service=plan.name, action="sync", reason=reason))
+                self.submit_decisions([Decision(plan.name, Action.SYNC, f"catch-up: {reason}", paths)])
 
     async def _catch_up(self) -> None:
         states = await anyio.to_thread.run_sync(self.engine.states, self.context.project.name)
@@ -123,8 +175,9 @@ class Runner(Executor):
                 built = await anyio.to_thread.run_sync(self._image_time, plan.service.image)
                 if built is not None:
                     reason = await anyio.to_thread.run_sync(baked_is_stale, plan, built)
-            if reason is None and started.get(plan.name):
-                reason = await anyio.to_thread.run_sync(mounted_is_stale, plan, started[plan.name])
+            container_started = started.get(plan.name)
+            if reason is None and container_started is not None:
+                reason = await anyio.to_thread.run_sync(mounted_is_stale, plan, container_started)
                 action = Action.RESTART
             if reason is not None:
                 self.emit(events.CatchUp(service=plan.name, action=str(action), reason=reason))
@@ -213,7 +266,7 @@ class Runner(Executor):
     async def _reload_project(self) -> None:
         old = self.context
         try:
-            new = await anyio.to_thread.run_sync(load_context, old.options, self.engine)
+            new = await anyio.to_thread.run_sync(load_context, old.options, self.engine, True)
         except DevloopError as exc:
             self.emit(
                 events.Notice(
@@ -289,4 +342,20 @@ def run_up(options: ComposeOptions, up: UpOptions, emit: Emit) -> int:
         emit(events.Notice(message=context.settings.notice))
     if context.engine_note:
         emit(events.Notice(level="warning", message=context.engine_note))
-    return anyio.run(Runner(context, engine, emit, up).run)
+    try:
+        return anyio.run(Runner(context, engine, emit, up).run)
+    except BaseExceptionGroup as group:  # a task group wraps what its tasks raise
+        raise unwrap(group) from group
+
+
+def unwrap(group: BaseExceptionGroup) -> BaseException:  # type: ignore[type-arg]
+    """The error to report from a task group: a DevloopError first, else the first leaf."""
+    leaves: list[BaseException] = []
+    todo: list[BaseException] = [group]
+    while todo:
+        exc = todo.pop(0)
+        if isinstance(exc, BaseExceptionGroup):
+            todo.extend(exc.exceptions)
+        else:
+            leaves.append(exc)
+    return next((e for e in leaves if isinstance(e, DevloopError)), leaves[0] if leaves else group)

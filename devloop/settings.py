@@ -14,7 +14,7 @@ from devloop.model import Strategy
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,no-redef]
 
 STRATEGIES = ("auto", *(s.value for s in Strategy))
 _COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
@@ -35,6 +35,9 @@ class Settings:
     compose_files: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    prefer_sync: bool = False
+    image_refresh_s: int = 30
+    protect_data: bool = False
     services: tuple[tuple[str, ServiceSettings], ...] = ()
     source: Path | None = None  # the file they came from
     notice: str | None = None  # e.g. which of two files is used
@@ -56,6 +59,9 @@ _GLOBAL = {
     "compose_files": "a list of file names",
     "profiles": "a list of profile names",
     "ignore": "a list of .dockerignore-style patterns",
+    "prefer_sync": "true or false",
+    "image_refresh_s": "a whole number of seconds (0 turns it off)",
+    "protect_data": "true or false",
     "services": "a table of service names",
 }
 _SERVICE = {
@@ -89,7 +95,8 @@ def find_settings(start: Path) -> Settings:
 def _load(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}", "fix the syntax, or delete the file") from exc
     except OSError as exc:
@@ -130,7 +137,12 @@ def parse_settings(
         where = f"{source} [tool.devloop]"
     _unknown(data, _GLOBAL, where, "")
     values: dict[str, Any] = {}
-    for key in ("debounce_ms", "max_wait_ms"):
+    for key in ("prefer_sync", "protect_data"):
+        if key in data:
+            if not isinstance(data[key], bool):
+                raise ConfigError(f"{where}: `{key}` must be {_GLOBAL[key]}, not {data[key]!r}")
+            values[key] = data[key]
+    for key in ("debounce_ms", "max_wait_ms", "image_refresh_s"):
         if key in data:
             value = data[key]
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -167,4 +179,3 @@ def check_services(settings: Settings, services: tuple[str, ...]) -> None:
                 f"{settings.where}: `services.{name}` is not a service of this compose project",
                 f"services: {', '.join(services) or '(none)'}",
             )
-

@@ -42,3 +42,43 @@ def record_verified(image_id: str, at: float) -> None:
         tmp.replace(path)
     except OSError:
         pass  # losing this only costs one cached rebuild at the next start
+
+
+def _times_file() -> Path:
+    return state_file().with_name("action-times.json")
+
+
+def record_duration(project: str, service: str, action: str, seconds: float) -> None:
+    """Keep the last 20 durations of each action per service, for `devloop plan` to compare."""
+    path = _times_file()
+    try:
+        data = json.loads(path.read_text())
+        if not isinstance(data, dict):
+            data = {}
+    except (OSError, ValueError):
+        data = {}
+    key = f"{project}/{service}"
+    entry = data.setdefault(key, {})
+    entry[action] = ([*entry.get(action, []), round(seconds, 3)])[-20:]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data))
+        tmp.replace(path)
+    except OSError:
+        pass
+
+
+def median_durations(project: str, service: str) -> dict[str, float]:
+    """Median seconds per action measured for this service on this machine."""
+    try:
+        data = json.loads(_times_file().read_text())
+        entry = data.get(f"{project}/{service}", {}) if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+    result = {}
+    for action, times in entry.items():
+        if isinstance(times, list) and times:
+            ordered = sorted(float(t) for t in times)
+            result[action] = ordered[len(ordered) // 2]
+    return result

@@ -203,3 +203,26 @@ def service_strategy(
     if data_store:
         return Strategy.NONE, "a data store: its mounts hold data, not code"
     return Strategy.NONE, "image-only service without code bind mounts: nothing to watch"
+
+
+def sync_strategy(
+    service: Service,
+    strategy: Strategy,
+    reason: str,
+    base: Path,
+    dockerfile: Dockerfile | None,
+    prefer_sync: bool,
+    unseen: Sequence[Bind],
+) -> tuple[Strategy, str]:
+    """Where `auto` becomes `sync`: binds the engine does not see (its changes are copied into the
+    container instead), and baked code when `prefer_sync = true` and a COPY maps it."""
+    if unseen:
+        where = ", ".join(bind_text(b, base) for b in unseen)
+        return Strategy.SYNC, f"the engine does not see {where} (mount check); devloop copies changes in"
+    if prefer_sync and strategy is Strategy.REBUILD and service.build is not None:
+        if context_copies(dockerfile, service.build.target):
+            return (
+                Strategy.SYNC,
+                f"prefer_sync = true: {reason}; changes are copied into the running containers",
+            )
+    return strategy, reason

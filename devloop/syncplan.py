@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from devloop.planner import ServicePlan, is_dependency_file
 from devloop.sync import FileSync
@@ -15,6 +15,17 @@ def files_to_sync(plan: ServicePlan, paths: Iterable[Path]) -> list[FileSync] | 
     files: list[FileSync] = []
     build = plan.service.build
     for path in paths:
+        rule = next(
+            (
+                r
+                for r in plan.service.watch_rules
+                if r.target and r.action.startswith("sync") and (path == r.path or r.path in path.parents)
+            ),
+            None,
+        )
+        if rule is not None and rule.target:  # the user's own develop.watch sync rule
+            files.append(FileSync(path, PurePosixPath(rule.target) / path.relative_to(rule.path)))
+            continue
         broken = next((b for b in plan.unseen_binds if b.covers(path)), None)
         if broken is not None:  # the engine does not see this bind: copy into its target
             files.append(FileSync(path, broken.container_path(path)))

@@ -10,8 +10,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from devloop import state
 from devloop.appledouble import CleanReport, format_bytes
-from devloop.planner import ChangePlan, ProjectPlan
+from devloop.model import Strategy
+from devloop.planner import ChangePlan, ProjectPlan, ServicePlan
+from devloop.syncmap import describe_mapping
 
 
 def console(stderr: bool = False) -> Console:
@@ -25,6 +28,26 @@ def _short(path: Path, base: Path) -> str:
     except ValueError:
         return str(path)
     return "./" + str(relative) if str(relative) != "." else "."
+
+
+def sync_info(project: str, service: ServicePlan) -> dict[str, Any]:
+    """Whether the service's baked code can be synced, the COPY mapping, and what devloop
+    measured here for sync and rebuild."""
+    build = service.service.build
+    mapping = describe_mapping(service.stage, build.dockerfile.name) if build and build.dockerfile else []
+    measured = state.median_durations(project, service.name)
+    available = bool(mapping) and not service.service.binds
+    hint = None
+    if available and service.strategy is Strategy.REBUILD:
+        hint = 'sync is available: strategy = "sync" (or prefer_sync = true) copies edits in instead'
+        if "sync" in measured and "rebuild" in measured:
+            hint += f"; measured here: sync {measured['sync']:.2f}s, rebuild {measured['rebuild']:.2f}s"
+    elif service.strategy is Strategy.SYNC and "sync" in measured and "rebuild" in measured:
+        ratio = measured["rebuild"] / measured["sync"] if measured["sync"] else 0
+        hint = (
+            f"measured here: sync {measured['sync']:.2f}s, rebuild {measured['rebuild']:.2f}s ({ratio:.1f}x)"
+        )
+    return {"available": available, "mapping": mapping, "measured": measured, "hint": hint}
 
 
 def plan_json(plan: ProjectPlan) -> dict[str, Any]:
@@ -42,6 +65,7 @@ def plan_json(plan: ProjectPlan) -> dict[str, Any]:
                 "reloads": s.verdict.reloads,
                 "watch": [str(p) for p in s.watch],
                 "build_group": list(s.build_group),
+                "sync": sync_info(plan.project.name, s),
             }
             for s in plan.services
         },
@@ -73,10 +97,16 @@ def render_plan(plan: ProjectPlan, out: Console, note: str | None = None) -> Non
     colours = {"reload": "green", "restart": "yellow", "rebuild": "red", "sync": "cyan", "none": "dim"}
     for s in plan.services:
         strategy = str(s.strategy)
+        why = s.reason
+        sync = sync_info(plan.project.name, s)
+        if sync["mapping"] and s.strategy in (Strategy.SYNC, Strategy.REBUILD):
+            why += "\n[dim]" + "\n".join(sync["mapping"]) + "[/]"
+        if sync["hint"]:
+            why += f"\n[cyan]{sync['hint']}[/]"
         table.add_row(
             s.name,
             f"[{colours[strategy]}]{strategy}[/]",
-            s.reason,
+            why,
             "\n".join(_short(p, base) for p in s.watch) or "-",
         )
     out.print(table)

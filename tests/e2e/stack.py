@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -101,6 +102,16 @@ class Stack:
             f"{service}{path} to answer {expected}",
         )
 
+    def wait_for_field(self, service: str, path: str, key: str, value: Any, timeout: float = 60) -> None:
+        wait_until(
+            lambda: (self.get(service, path, timeout=5) or {}).get(key) == value,
+            timeout,
+            f"{service}{path} to answer {key}={value!r}",
+        )
+
+    def exec(self, service: str, *argv: str) -> str:
+        return self.compose("exec", "-T", service, *argv).stdout
+
     def containers(self, service: str) -> list[dict[str, Any]]:
         ids = self.compose("ps", "-q", service).stdout.split()
         if not ids:
@@ -131,9 +142,14 @@ class Stack:
         self.compose("down", "-v", "--rmi", "local", "--remove-orphans", "-t", "1", check=False)
 
 
-def make_stack(tmp_path: Path, example: str, services_with_ports: tuple[str, ...]) -> Stack:
+def make_stack(
+    tmp_path: Path, example: str, services_with_ports: tuple[str, ...], source: str = "examples"
+) -> Stack:
+    """A copy of examples/NAME (or tests/fixtures/NAME) under tmp, with its own project name and
+    ports: NAME_PORT variables for the services given."""
     directory = tmp_path / example
-    shutil.copytree(EXAMPLES / example, directory, ignore=shutil.ignore_patterns("__pycache__"))
+    origin = EXAMPLES if source == "examples" else REPO / "tests" / "fixtures"
+    shutil.copytree(origin / example, directory, ignore=shutil.ignore_patterns("__pycache__"))
     ports = {s: free_port() for s in services_with_ports}
     project = f"dlt-{uuid.uuid4().hex[:10]}"
     env = {f"{s.upper()}_PORT": str(p) for s, p in ports.items()}
@@ -182,6 +198,23 @@ class DevloopProcess:
                 if remaining <= 0 or (self.process.poll() is not None and not self._reader.is_alive()):
                     raise AssertionError(
                         f"no event {fields} within {timeout:.0f} s; output:\n{''.join(self.lines[-60:])}"
+                    )
+                self._changed.wait(min(remaining, 0.5))
+
+    def wait_line(self, pattern: str, timeout: float = 120) -> re.Match[str]:
+        """The first output line matching a regular expression."""
+        compiled = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for line in self.lines:
+                    found = compiled.search(line.rstrip("\n"))
+                    if found:
+                        return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (self.process.poll() is not None and not self._reader.is_alive()):
+                    raise AssertionError(
+                        f"no line matching {pattern!r}; output:\n{''.join(self.lines[-60:])}"
                     )
                 self._changed.wait(min(remaining, 0.5))
 

@@ -4,15 +4,11 @@ its own mount namespace that sees an empty tmpfs over the project folder (the Co
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shlex
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -27,6 +23,7 @@ from devloop.compose import ComposeOptions
 from devloop.context import load_context
 from devloop.engine import Engine
 from devloop.mounts import MountStatus, by_service, verify_mounts
+from tests.e2e.second_engine import load_image, need, start_second_engine, stop_second_engine
 
 BUSYBOX = "devloop-testbed/busybox:latest"
 APPLEDOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00" + b"Mac OS X        " + b"\x00\x02" + b"\x00" * 40
@@ -50,9 +47,15 @@ class Project:
             path.write_bytes(content if isinstance(content, bytes) else content.encode())
 
     def compose(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(["docker", "compose", "-p", self.name, *args], cwd=self.directory,
-                              env=self.environ(), capture_output=True, text=True, timeout=300,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            ["docker", "compose", "-p", self.name, *args],
+            cwd=self.directory,
+            env=self.environ(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+        )
         if check and done.returncode != 0:
             raise AssertionError(f"docker compose {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
         return done
@@ -62,9 +65,14 @@ class Project:
 
     def doctor(self) -> tuple[int, list[dict[str, Any]], str]:
         """Run `devloop doctor --json`: exit code, findings, stderr."""
-        done = subprocess.run([sys.executable, "-m", "devloop", "doctor", "--json", "-p", self.name],
-                              cwd=self.directory, env=self.environ(), capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "devloop", "doctor", "--json", "-p", self.name],
+            cwd=self.directory,
+            env=self.environ(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert "Traceback" not in done.stderr, done.stderr
         try:
             findings = json.loads(done.stdout)["findings"]
@@ -95,90 +103,16 @@ def project(tmp_path: Path) -> Iterator[Project]:
         stack.down()
 
 
-def need(condition: bool, why: str) -> None:
-    """Skip (locally) or fail (in CI) when a prerequisite of a test is missing; never silently."""
-    if condition:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI needs {why}", pytrace=False)
-    pytest.skip(f"needs {why}")
-
-
-@dataclass
-class SecondEngine:
-    socket: str
-    base: Path
-    process: subprocess.Popen[bytes]
-
-    @property
-    def host(self) -> str:
-        return f"unix://{self.socket}"
-
-    def log(self) -> str:
-        return (self.base / "log").read_text(errors="replace")[-3000:]
-
-
-def start_second_engine(hidden: Path) -> SecondEngine:
-    """A dockerd in its own mount namespace where `hidden` is an empty tmpfs; short paths under
-    /tmp because of the unix socket length limit."""
-    base = Path(tempfile.mkdtemp(prefix="dl2-", dir="/tmp"))
-    socket, pidfile = base / "d.sock", base / "d.pid"
-    script = (f"mount -t tmpfs tmpfs {shlex.quote(str(hidden))} && exec dockerd --data-root {base}/root "
-              f"--exec-root {base}/exec -H unix://{socket} --pidfile {pidfile} "
-              "--bridge=none --iptables=false")
-    with open(base / "log", "wb") as log:
-        # its own network namespace too: a dockerd with --bridge=none deletes the host's docker0
-        process = subprocess.Popen(["unshare", "-m", "-n", "--propagation", "private", "sh", "-c", script],
-                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
-    engine = SecondEngine(str(socket), base, process)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the second dockerd exited ({process.returncode}):\n{engine.log()}")
-        info = subprocess.run(["docker", "-H", engine.host, "info", "--format", "{{.ServerVersion}}"],
-                              capture_output=True, text=True)
-        if info.returncode == 0:
-            return engine
-        time.sleep(0.3)
-    stop_second_engine(engine)
-    raise AssertionError(f"the second dockerd did not answer within 60 s:\n{engine.log()}")
-
-
-def stop_second_engine(engine: SecondEngine) -> None:
-    """Stop it by the PID in its pidfile (its own child process otherwise), then remove its data."""
-    try:
-        pid = int((engine.base / "d.pid").read_text().strip())
-    except (OSError, ValueError):
-        pid = engine.process.pid
-    if engine.process.poll() is None or pid != engine.process.pid:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-    try:
-        engine.process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        engine.process.kill()
-        engine.process.wait()
-    shutil.rmtree(engine.base, ignore_errors=True)
-
-
-def load_image(engine: SecondEngine, image: str) -> None:
-    save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
-    load = subprocess.run(["docker", "-H", engine.host, "load"], stdin=save.stdout, capture_output=True,
-                          text=True)
-    assert save.stdout is not None
-    save.stdout.close()
-    assert save.wait() == 0 and load.returncode == 0, load.stderr
-
-
 @pytest.fixture
 def hidden_project(tmp_path: Path) -> Iterator[Project]:
     """A project whose ./app the second engine cannot see, with DOCKER_HOST set to that engine."""
     need(all(shutil.which(tool) for tool in ("dockerd", "unshare", "mount")), "dockerd, unshare and mount")
     need(os.geteuid() == 0, "root to start a second dockerd")
     stack = Project(tmp_path / "proj")
-    stack.write(one_service("./app:/app", network_mode="none"),
-                {"app/main.py": "print('hello')\n", "app/util.py": "X = 1\n"})
+    stack.write(
+        one_service("./app:/app", network_mode="none"),
+        {"app/main.py": "print('hello')\n", "app/util.py": "X = 1\n"},
+    )
     engine = start_second_engine(stack.directory / "app")
     stack.env["DOCKER_HOST"] = engine.host
     try:
@@ -247,8 +181,15 @@ def test_compose_file_changed_after_the_container_was_created(project: Project) 
 def test_write_outside_every_mount_is_reported(project: Project) -> None:
     project.write(one_service("./app:/app/temp"), {"app/keep.txt": "k\n"})
     project.compose("up", "-d")
-    project.compose("exec", "-T", "svc", "sh", "-c", "mkdir -p /app/.temp && echo data > /app/.temp/x "
-                    "&& echo in-mount > /app/temp/y && mkdir -p /root/.cache && echo c > /root/.cache/z")
+    project.compose(
+        "exec",
+        "-T",
+        "svc",
+        "sh",
+        "-c",
+        "mkdir -p /app/.temp && echo data > /app/.temp/x "
+        "&& echo in-mount > /app/temp/y && mkdir -p /root/.cache && echo c > /root/.cache/z",
+    )
     code, findings, _ = project.doctor()
     lost = matching(findings, level="warning", service="svc", check="lost-writes")
     assert [f["message"].split(":")[0] for f in lost] == ["/app/.temp"], findings
@@ -267,9 +208,13 @@ def test_env_var_pointing_outside_every_volume(project: Project) -> None:
 
 
 def test_stale_image_when_a_build_input_is_newer(project: Project) -> None:
-    project.write({"services": {"baked": {"build": "./baked"}}},
-                  {"baked/Dockerfile": f'FROM {BUSYBOX}\nCOPY . /code\nCMD ["sleep", "3600"]\n',
-                   "baked/main.txt": f"v1 {project.name}\n"})  # unique: no build cache from earlier runs
+    project.write(
+        {"services": {"baked": {"build": "./baked"}}},
+        {
+            "baked/Dockerfile": f'FROM {BUSYBOX}\nCOPY . /code\nCMD ["sleep", "3600"]\n',
+            "baked/main.txt": f"v1 {project.name}\n",
+        },
+    )  # unique: no build cache from earlier runs
     project.compose("up", "-d", "--build")
     code, findings, _ = project.doctor()
     assert not matching(findings, check="stale-image"), findings
@@ -282,8 +227,14 @@ def test_stale_image_when_a_build_input_is_newer(project: Project) -> None:
 
 
 def test_healthy_stack_has_no_error(project: Project) -> None:
-    compose = one_service("./app:/app", "./conf:/conf:ro", "./settings.ini:/etc/settings.ini", "data:/data",
-                          named=("data",), environment={"DATA_DIR": "/data"})
+    compose = one_service(
+        "./app:/app",
+        "./conf:/conf:ro",
+        "./settings.ini:/etc/settings.ini",
+        "data:/data",
+        named=("data",),
+        environment={"DATA_DIR": "/data"},
+    )
     files = {"app/main.py": "print('ok')\n", "conf/app.conf": "a=1\n", "settings.ini": "[x]\n"}
     project.write(compose, files)
     project.compose("up", "-d")
@@ -313,12 +264,24 @@ def test_appledouble_files_and_command_override(project: Project) -> None:
 
 def test_unreachable_engine_is_one_error_without_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "DOCKER_HOST": f"unix:///tmp/dl-none-{uuid.uuid4().hex[:8]}.sock"}
-    done = subprocess.run([sys.executable, "-m", "devloop", "doctor", "--json"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "devloop", "doctor", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     findings = json.loads(done.stdout)["findings"]
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert [(f["level"], f["check"]) for f in findings] == [("error", "engine")]
     assert env["DOCKER_HOST"] in findings[0]["message"]
-    plain = subprocess.run([sys.executable, "-m", "devloop", "doctor"], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=60)
+    plain = subprocess.run(
+        [sys.executable, "-m", "devloop", "doctor"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert plain.returncode == 1 and "error" in plain.stdout and "Traceback" not in plain.stderr

@@ -39,31 +39,70 @@ from devloop.mounts import (
 
 # --- the engine ---
 
-LINUX = {"OperatingSystem": "Debian GNU/Linux 12 (bookworm)", "Name": "vm", "ServerVersion": "20.10.24",
-         "SecurityOptions": ["name=seccomp,profile=default"]}
+LINUX = {
+    "OperatingSystem": "Debian GNU/Linux 12 (bookworm)",
+    "Name": "vm",
+    "ServerVersion": "20.10.24",
+    "SecurityOptions": ["name=seccomp,profile=default"],
+}
 
 
 @pytest.mark.parametrize(
     ("info", "host", "platform", "name", "vm", "remote", "rootless"),
     [
         (LINUX, None, "linux", "Docker Engine", False, False, False),
-        ({"OperatingSystem": "Docker Desktop", "Name": "docker-desktop"}, None, "darwin",
-         "Docker Desktop", True, False, False),
-        ({"OperatingSystem": "Ubuntu 24.04 LTS", "Name": "colima"}, "unix:///Users/me/.colima/default/docker.sock",
-         "darwin", "Colima", True, False, False),
-        ({"OperatingSystem": "Ubuntu", "Name": "lima-default"}, "unix:///Users/me/.lima/default/sock/docker.sock",
-         "darwin", "Lima", True, False, False),
+        (
+            {"OperatingSystem": "Docker Desktop", "Name": "docker-desktop"},
+            None,
+            "darwin",
+            "Docker Desktop",
+            True,
+            False,
+            False,
+        ),
+        (
+            {"OperatingSystem": "Ubuntu 24.04 LTS", "Name": "colima"},
+            "unix:///Users/me/.colima/default/docker.sock",
+            "darwin",
+            "Colima",
+            True,
+            False,
+            False,
+        ),
+        (
+            {"OperatingSystem": "Ubuntu", "Name": "lima-default"},
+            "unix:///Users/me/.lima/default/sock/docker.sock",
+            "darwin",
+            "Lima",
+            True,
+            False,
+            False,
+        ),
         ({"OperatingSystem": "OrbStack", "Name": "orbstack"}, None, "darwin", "OrbStack", True, False, False),
-        ({**LINUX, "SecurityOptions": ["name=seccomp", "name=rootless", "name=cgroupns"]},
-         "unix:///run/user/1000/docker.sock", "linux", "Docker Engine", False, False, True),
+        (
+            {**LINUX, "SecurityOptions": ["name=seccomp", "name=rootless", "name=cgroupns"]},
+            "unix:///run/user/1000/docker.sock",
+            "linux",
+            "Docker Engine",
+            False,
+            False,
+            True,
+        ),
         (LINUX, "ssh://me@build-box", "linux", "Docker Engine", False, True, False),
         (LINUX, "tcp://10.0.0.5:2376", "darwin", "Docker Engine", False, True, False),
         (LINUX, "tcp://127.0.0.1:2375", "linux", "Docker Engine", False, False, False),
         (LINUX, "unix:///tmp/d2/docker.sock", "linux", "Docker Engine", False, False, False),
     ],
 )
-def test_engine_kind(info: dict[str, object], host: str | None, platform: str, name: str, vm: bool,
-                     remote: bool, rootless: bool) -> None:
+def test_engine_kind(
+    info: dict[str, object],
+    host: str | None,
+    platform: str,
+    name: str,
+    vm: bool,
+    remote: bool,
+    rootless: bool,
+) -> None:
     kind = engine_kind(info, host, platform)
     assert (kind.name, kind.vm, kind.remote, kind.rootless) == (name, vm, remote, rootless)
     assert kind.endpoint == (host or "unix:///var/run/docker.sock")
@@ -101,8 +140,14 @@ def test_context_finding_only_when_the_cli_talks_to_another_engine() -> None:
 
 @pytest.mark.parametrize(
     ("version", "level"),
-    [(None, "error"), ("", "error"), ("1.29.2", "error"), ("v2.17.0", "warning"), ("2.40.3", "info"),
-     ("v2.22.0-desktop.1", "info")],
+    [
+        (None, "error"),
+        ("", "error"),
+        ("1.29.2", "error"),
+        ("v2.17.0", "warning"),
+        ("2.40.3", "info"),
+        ("v2.22.0-desktop.1", "info"),
+    ],
 )
 def test_compose_version(version: str | None, level: str) -> None:
     assert compose_finding(version).level == level
@@ -149,18 +194,34 @@ def test_filesystem_of_uses_the_longest_mount_point(path: str, fstype: str) -> N
 
 
 def test_a_later_mount_over_the_same_point_wins() -> None:
-    table = ("1 0 0:1 / / rw - ext4 /dev/a rw\n2 1 0:2 / /x rw - ext4 /dev/b rw\n"
-             "3 2 0:3 / /x rw - tmpfs t rw\n")
+    table = (
+        "1 0 0:1 / / rw - ext4 /dev/a rw\n2 1 0:2 / /x rw - ext4 /dev/b rw\n3 2 0:3 / /x rw - tmpfs t rw\n"
+    )
     entry = filesystem_of("/x/app", table)
     assert entry is not None and entry.fstype == "tmpfs"
 
 
 @pytest.mark.parametrize(
     ("fstype", "expected"),
-    [("exfat", "ExFAT/FAT"), ("vfat", "ExFAT/FAT"), ("msdos", "ExFAT/FAT"), ("fuseblk", "NTFS"),
-     ("ntfs3", "NTFS"), ("nfs4", "network"), ("cifs", "network"), ("9p", "network"), ("virtiofs", "network"),
-     ("smbfs", "network"), ("fuse.sshfs", "network"), ("fuse.mergerfs", "FUSE"), ("ext4", None),
-     ("apfs", None), ("btrfs", None), ("tmpfs", None), ("overlay", None)],
+    [
+        ("exfat", "ExFAT/FAT"),
+        ("vfat", "ExFAT/FAT"),
+        ("msdos", "ExFAT/FAT"),
+        ("fuseblk", "NTFS"),
+        ("ntfs3", "NTFS"),
+        ("nfs4", "network"),
+        ("cifs", "network"),
+        ("9p", "network"),
+        ("virtiofs", "network"),
+        ("smbfs", "network"),
+        ("fuse.sshfs", "network"),
+        ("fuse.mergerfs", "FUSE"),
+        ("ext4", None),
+        ("apfs", None),
+        ("btrfs", None),
+        ("tmpfs", None),
+        ("overlay", None),
+    ],
 )
 def test_filesystem_advice(fstype: str, expected: str | None) -> None:
     finding = filesystem_finding(["api"], "./app", fstype)
@@ -178,17 +239,39 @@ def test_filesystem_advice_names_every_service_that_uses_the_path() -> None:
 
 # --- data written where it will be lost ---
 
+
 def test_lost_writes_reports_the_topmost_new_folder_outside_mounts() -> None:
-    diff = [("/tmp", 0), ("/tmp/y", 1), ("/app", 1), ("/app/.temp", 1), ("/app/.temp/x", 1), ("/app/temp", 1),
-            ("/app/temp/inside", 1), ("/root", 1), ("/root/.cache", 1), ("/root/.cache/pip", 1),
-            ("/root/.cache/pip/q", 1)]
+    diff = [
+        ("/tmp", 0),
+        ("/tmp/y", 1),
+        ("/app", 1),
+        ("/app/.temp", 1),
+        ("/app/.temp/x", 1),
+        ("/app/temp", 1),
+        ("/app/temp/inside", 1),
+        ("/root", 1),
+        ("/root/.cache", 1),
+        ("/root/.cache/pip", 1),
+        ("/root/.cache/pip/q", 1),
+    ]
     assert lost_writes(diff, ["/app/temp"]) == [LostWrite("/app/.temp", 1, True)]
 
 
 def test_lost_writes_keeps_files_changed_in_image_folders_and_drops_explained_folders() -> None:
-    diff = [("/data", 0), ("/data/db.sqlite", 1), ("/etc", 0), ("/etc/app.conf", 0), ("/srv", 0),
-            ("/srv/uploads", 1), ("/srv/uploads/2024", 1), ("/srv/uploads/2024/a.png", 1),
-            ("/srv/uploads/2024/b.png", 1), ("/var", 0), ("/var/lib", 0), ("/var/lib/gone", 2)]
+    diff = [
+        ("/data", 0),
+        ("/data/db.sqlite", 1),
+        ("/etc", 0),
+        ("/etc/app.conf", 0),
+        ("/srv", 0),
+        ("/srv/uploads", 1),
+        ("/srv/uploads/2024", 1),
+        ("/srv/uploads/2024/a.png", 1),
+        ("/srv/uploads/2024/b.png", 1),
+        ("/var", 0),
+        ("/var/lib", 0),
+        ("/var/lib/gone", 2),
+    ]
     assert lost_writes(diff, []) == [
         LostWrite("/data/db.sqlite", 1, True),
         LostWrite("/etc/app.conf", 1, False),
@@ -197,10 +280,19 @@ def test_lost_writes_keeps_files_changed_in_image_folders_and_drops_explained_fo
 
 
 def test_lost_writes_ignores_noise_and_everything_under_mounts() -> None:
-    diff = [("/code", 0), ("/code/app", 0), ("/code/app/__pycache__", 1), ("/code/app/__pycache__/m.pyc", 1),
-            ("/code/celerybeat.pid", 1), ("/var/log/app.log", 1), ("/run/x.sock", 1),
-            ("/root/.ash_history", 1), ("/var/lib/postgresql/data/base", 1), ("/home/app/.cache/x", 1),
-            ("/dev/shm/x", 1)]
+    diff = [
+        ("/code", 0),
+        ("/code/app", 0),
+        ("/code/app/__pycache__", 1),
+        ("/code/app/__pycache__/m.pyc", 1),
+        ("/code/celerybeat.pid", 1),
+        ("/var/log/app.log", 1),
+        ("/run/x.sock", 1),
+        ("/root/.ash_history", 1),
+        ("/var/lib/postgresql/data/base", 1),
+        ("/home/app/.cache/x", 1),
+        ("/dev/shm/x", 1),
+    ]
     assert lost_writes(diff, ["/var/lib/postgresql/data", "/code/app"]) == []
     assert is_noise("/code/app/__pycache__/m.cpython-311.pyc") and not is_noise("/code/app/main.py")
 
@@ -213,14 +305,29 @@ def test_lost_write_findings_name_the_path_and_are_capped() -> None:
 
 
 def test_env_paths_finds_dirs_files_temp_and_sqlite() -> None:
-    env = {"TEMP_DIR": "/app/.temp", "UPLOAD_FOLDER": "/srv/uploads", "TMPDIR": "/tmp",
-           "LOG_FILE": "logs/app.log", "DATABASE_URL": "sqlite:////data/app.db", "CACHE_URL": "sqlite:///./cache.db?timeout=5",
-           "MEM_URL": "sqlite:///:memory:", "PG_URL": "postgresql://u@db/x", "PATH": "/usr/bin:/bin",
-           "JAVA_HOME": "/usr/lib/jvm/x", "SECRET_FILE": "/run/secrets/key", "MEDIA_ROOT": "/app/media",
-           "PIP_CACHE_DIR": "/root/.cache/pip", "NAME": "/not/a/path/name"}
+    env = {
+        "TEMP_DIR": "/app/.temp",
+        "UPLOAD_FOLDER": "/srv/uploads",
+        "TMPDIR": "/tmp",
+        "LOG_FILE": "logs/app.log",
+        "DATABASE_URL": "sqlite:////data/app.db",
+        "CACHE_URL": "sqlite:///./cache.db?timeout=5",
+        "MEM_URL": "sqlite:///:memory:",
+        "PG_URL": "postgresql://u@db/x",
+        "PATH": "/usr/bin:/bin",
+        "JAVA_HOME": "/usr/lib/jvm/x",
+        "SECRET_FILE": "/run/secrets/key",
+        "MEDIA_ROOT": "/app/media",
+        "PIP_CACHE_DIR": "/root/.cache/pip",
+        "NAME": "/not/a/path/name",
+    }
     assert sorted(env_paths(env, "/app")) == [
-        ("CACHE_URL", "/app/cache.db"), ("DATABASE_URL", "/data/app.db"), ("LOG_FILE", "/app/logs/app.log"),
-        ("MEDIA_ROOT", "/app/media"), ("TEMP_DIR", "/app/.temp"), ("UPLOAD_FOLDER", "/srv/uploads"),
+        ("CACHE_URL", "/app/cache.db"),
+        ("DATABASE_URL", "/data/app.db"),
+        ("LOG_FILE", "/app/logs/app.log"),
+        ("MEDIA_ROOT", "/app/media"),
+        ("TEMP_DIR", "/app/.temp"),
+        ("UPLOAD_FOLDER", "/srv/uploads"),
     ]
     assert ("LOG_FILE", "/app/logs/app.log") not in env_paths(env, None)  # relative, no working dir known
 
@@ -235,6 +342,7 @@ def test_env_path_findings_skip_covered_paths() -> None:
 
 
 # --- images and commands ---
+
 
 def test_command_override_by_a_reloader_is_info_and_names_both_commands() -> None:
     gunicorn = ("gunicorn", "-k", "uvicorn.workers.UvicornWorker", "app.main:app")
@@ -256,6 +364,7 @@ def test_ordered_puts_errors_first_and_drops_duplicates() -> None:
 
 
 # --- mount verdicts ---
+
 
 def listing(*names: str, sizes: dict[str, int] | None = None, complete: bool = True) -> Listing:
     return Listing(tuple((n, (sizes or {}).get(n)) for n in sorted(names)), complete)
@@ -319,8 +428,12 @@ def test_broken_per_mount_and_per_service() -> None:
     def check(service: str, status: MountStatus) -> MountCheck:
         return MountCheck(service, f"{service}-1", Path("/p/app"), PurePosixPath("/app"), False, status)
 
-    checks = [check("api", MountStatus.OK), check("api", MountStatus.EMPTY),
-              check("db", MountStatus.DIFFERENT), check("web", MountStatus.NOT_MOUNTED)]
+    checks = [
+        check("api", MountStatus.OK),
+        check("api", MountStatus.EMPTY),
+        check("db", MountStatus.DIFFERENT),
+        check("web", MountStatus.NOT_MOUNTED),
+    ]
     grouped = by_service(checks)
     assert [name for name, s in grouped.items() if s.broken] == ["api", "web"]
     assert grouped["api"].broken_checks == (checks[1],)
