@@ -3,6 +3,8 @@ AppleDouble cleaning. Each returns an Outcome; none raises for an expected failu
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import time
@@ -19,6 +21,7 @@ from devloop.engine import Engine
 from devloop.errors import EngineError
 
 STOP_GRACE_S = 10.0
+RUNNING: dict[int, str] = {}  # pid -> command line of every child running now
 ENGINE_DOWN_MARKERS = ("Cannot connect to the Docker daemon", "error during connect", "connection refused")
 
 
@@ -42,11 +45,26 @@ async def stop_process(process: Process, grace: float = STOP_GRACE_S) -> None:
     with anyio.move_on_after(grace):
         await process.wait()
         return
-    try:
-        process.kill()
-    except ProcessLookupError:
-        pass
+    _kill_group(process.pid)
     await process.wait()
+
+
+def _kill_group(pid: int) -> None:
+    """SIGKILL a child and whatever it started (it leads its own process group)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def kill_running() -> list[str]:
+    """SIGKILL every child command still running (a forced exit); returns their command lines."""
+    killed = []
+    for pid, argv in list(RUNNING.items()):
+        _kill_group(pid)
+        killed.append(argv)
+    return killed
 
 
 async def run_command(argv: Sequence[str], cwd: Path) -> tuple[int, str]:
@@ -60,6 +78,7 @@ async def run_command(argv: Sequence[str], cwd: Path) -> tuple[int, str]:
         start_new_session=True,
     )
     chunks: list[bytes] = []
+    RUNNING[process.pid] = " ".join(argv)
     try:
         assert process.stdout is not None
         async for chunk in process.stdout:
@@ -68,13 +87,18 @@ async def run_command(argv: Sequence[str], cwd: Path) -> tuple[int, str]:
     finally:
         with anyio.CancelScope(shield=True):
             await stop_process(process)
+        RUNNING.pop(process.pid, None)
     return int(process.returncode or 0), b"".join(chunks).decode(errors="replace")
 
 
-async def compose_up(options: ComposeOptions, services: Sequence[str], *, build: bool) -> Outcome:
+async def compose_up(
+    options: ComposeOptions, services: Sequence[str], *, build: bool, renew_anon_volumes: bool = False
+) -> Outcome:
     """`docker compose up -d [--build] --no-deps SERVICES`: a failed build leaves the running
-    containers alone, because compose recreates only after every image has built."""
-    args = ["up", "-d", "--no-deps", *(["--build"] if build else []), *services]
+    containers alone, because compose recreates only after every image has built. With
+    `renew_anon_volumes`, anonymous volumes are recreated (from the new image) instead of kept."""
+    renew = ["--renew-anon-volumes"] if renew_anon_volumes else []
+    args = ["up", "-d", "--no-deps", *(["--build"] if build else []), *renew, *services]
     argv = options.argv(*args)
     started = time.monotonic()
     code, output = await run_command(argv, options.cwd)

@@ -8,12 +8,20 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from devloop import __version__
 from devloop.compose import ComposeOptions
 from devloop.errors import DevloopError
 
+if TYPE_CHECKING:
+    from devloop.planner import ProjectPlan
+
 EXIT_OK, EXIT_USER_ERROR, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 3, 130
+BUG_HINT = (
+    "this is a bug in devloop; please report it with the command you ran "
+    "(set DEVLOOP_DEBUG=1 for the full traceback)"
+)
 
 DESCRIPTION = """\
 devloop watches a Docker Compose project and, for every edit, does the right thing per service:
@@ -38,8 +46,16 @@ exit codes: 0 ok, 1 a problem devloop explains (bad input, no engine, failed bui
 unexpected error (a bug: please report it), 130 interrupted by a second Ctrl-C."""
 
 
-def _compose_options_parser() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+class Parser(argparse.ArgumentParser):
+    """argparse, but bad usage exits 1 like every other problem devloop explains (not 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _compose_options_parser() -> Parser:
+    parent = Parser(add_help=False)
     group = parent.add_argument_group("compose project (as for docker compose)")
     group.add_argument(
         "-f",
@@ -64,7 +80,7 @@ def _compose_options_parser() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="devloop",
         description=DESCRIPTION,
         epilog=EPILOG,
@@ -201,13 +217,21 @@ def cmd_clean(args: argparse.Namespace) -> int:
     else:
         from devloop.context import load_context
 
-        roots = list(load_context(compose_options(args)).plan.watch_roots)
+        roots = clean_roots(load_context(compose_options(args)).plan)
     report = clean(roots, dry_run=args.dry_run)
     if args.json:
         ui.print_json(ui.clean_json(report))
     else:
         ui.render_clean(report, ui.console())
     return EXIT_OK if not report.errors else EXIT_USER_ERROR
+
+
+def clean_roots(plan: ProjectPlan) -> list[Path]:
+    """What `devloop clean` cleans by default: the build contexts and bind sources, nothing else
+    (not the extra watch paths, not the rest of the project folder)."""
+    roots = {s.service.build.context for s in plan.services if s.service.build is not None}
+    roots |= {b.source for s in plan.services for b in s.service.binds}
+    return sorted(roots)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -227,7 +251,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from devloop import ui_up
+    from devloop import events, ui_up
     from devloop.runner import UpOptions, run_up
 
     if args.json:
@@ -240,7 +264,11 @@ def cmd_up(args: argparse.Namespace) -> int:
         tuple(args.services), start=not args.no_start, down=args.down, debounce_ms=args.debounce_ms
     )
     try:
-        return run_up(compose_options(args), up, sink)
+        return run_up(compose_options(args), up, sink, before_forced_exit=sink.close)
+    except Exception as exc:
+        if args.json:  # tools reading stdout see why devloop stops
+            sink(events.error_event(exc, BUG_HINT, EXIT_UNEXPECTED))
+        raise
     finally:
         sink.close()
 
@@ -273,8 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"devloop: unexpected error: {type(exc).__name__}: {exc}\n"
             f"  at {frame.filename}:{frame.lineno}\n"
-            "  this is a bug in devloop; please report it with the command you ran "
-            "(set DEVLOOP_DEBUG=1 for the full traceback)",
+            f"  {BUG_HINT}",
             file=sys.stderr,
         )
         if os.environ.get("DEVLOOP_DEBUG"):

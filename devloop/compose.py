@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from devloop.compose_model import project_from_config
-from devloop.errors import ComposeError, DevloopError, EngineError
+from devloop.errors import ComposeError, ComposeFailed, DevloopError, EngineError
 from devloop.model import Project
 
 COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -94,7 +94,7 @@ def run_compose(
 
 def compose_failure(argv: list[str], returncode: int, output: str) -> DevloopError:
     text = output.strip()
-    if "'compose' is not a docker command" in text or "unknown command: docker compose" in text:
+    if _no_compose_plugin(text):
         return ComposeError(
             "Docker Compose v2 is not installed (`docker compose` is not a docker command)",
             "install the Compose v2 plugin (https://docs.docker.com/compose/install/); "
@@ -110,7 +110,15 @@ def compose_failure(argv: list[str], returncode: int, output: str) -> DevloopErr
             "the Docker Engine does not answer",
             "start Docker (Docker Desktop, Colima, or dockerd) and try again",
         )
-    return ComposeError(f"`{' '.join(argv)}` failed (exit code {returncode}):\n{text}")
+    return ComposeFailed(f"`{' '.join(argv)}` failed (exit code {returncode}):\n{text}", text)
+
+
+def _no_compose_plugin(text: str) -> bool:
+    """The docker CLI did not know `compose`: it says so, or (given flags, as in `docker compose
+    config --format json`) it rejects the first flag with its own top-level usage."""
+    if "'compose' is not a docker command" in text or "unknown command: docker compose" in text:
+        return True
+    return "unknown flag: --" in text and "Usage:  docker [OPTIONS] COMMAND" in text
 
 
 def load_config(options: ComposeOptions) -> dict[str, Any]:
@@ -122,10 +130,24 @@ def load_config(options: ComposeOptions) -> dict[str, Any]:
     return config
 
 
+def _shown(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.relative_to(cwd))
+    except ValueError:
+        return str(path)
+
+
 def load_project(options: ComposeOptions) -> Project:
     """Resolve the compose project exactly as `docker compose` does and build the model."""
     files = find_compose_files(options)
     directory = project_directory(options, files)
-    config = load_config(options)
+    try:
+        config = load_config(options)
+    except ComposeFailed as exc:  # say which files, and what compose says is wrong with them
+        names = ", ".join(_shown(f, options.cwd) for f in files) or "the compose project"
+        raise ComposeError(
+            f"{names} does not load:\n{exc.output}",
+            "fix it; `docker compose config` shows the same problem",
+        ) from exc
     env_file = directory / ".env"
     return project_from_config(config, directory, files, (env_file,) if env_file.is_file() else ())

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from devloop.errors import ComposeError
-from devloop.model import Bind, Build, Project, Service, WatchRule
+from devloop.model import Bind, Build, Project, Service, VolumeMount, WatchRule
 from devloop.reloaders import split_command
 
 
@@ -29,18 +29,23 @@ def project_from_config(
         name=name,
         directory=directory,
         services=tuple(
-            service_from_config(name, service_name, raw, directory) for service_name, raw in services.items()
+            service_from_config(name, service_name, raw, directory, config.get("volumes"))
+            for service_name, raw in services.items()
         ),
         compose_files=tuple(compose_files),
         env_files=tuple(env_files),
     )
 
 
-def service_from_config(project: str, name: str, raw: Mapping[str, Any], directory: Path) -> Service:
+def service_from_config(
+    project: str, name: str, raw: Mapping[str, Any], directory: Path, top_volumes: Any = None
+) -> Service:
     build = _build(raw.get("build"), directory)
     image = raw.get("image") or (f"{project}-{name}" if raw.get("build") else None)
     binds: list[Bind] = []
     volumes: list[PurePosixPath] = []
+    mounts: list[VolumeMount] = []
+    declared = top_volumes if isinstance(top_volumes, Mapping) else {}
     for item in raw.get("volumes") or ():
         volume = _long_volume(item) if isinstance(item, str) else item
         target = PurePosixPath(volume.get("target", "/"))
@@ -49,6 +54,11 @@ def service_from_config(project: str, name: str, raw: Mapping[str, Any], directo
             binds.append(Bind(source=source, target=target, read_only=bool(volume.get("read_only"))))
         elif volume.get("type") in ("volume", None):
             volumes.append(target)
+            key = str(volume.get("source") or "") or None
+            spec = declared.get(key) if key else None
+            spec = spec if isinstance(spec, Mapping) else {}
+            volume_name = str(spec.get("name") or f"{project}_{key}") if key else None
+            mounts.append(VolumeMount(target, key, volume_name, bool(spec.get("external"))))
     return Service(
         name=name,
         image=image,
@@ -60,6 +70,7 @@ def service_from_config(project: str, name: str, raw: Mapping[str, Any], directo
         environment=_environment(raw.get("environment")),
         watch_rules=_watch_rules(raw.get("develop"), directory),
         working_dir=raw.get("working_dir"),
+        volume_mounts=tuple(mounts),
     )
 
 
@@ -81,15 +92,22 @@ def _long_volume(short: str) -> dict[str, Any]:
 
 def _environment(raw: Any) -> tuple[tuple[str, str], ...]:
     if isinstance(raw, Mapping):
-        return tuple((str(k), "" if v is None else str(v)) for k, v in raw.items())
+        return tuple((str(k), "" if v is None else _literal(str(v))) for k, v in raw.items())
     pairs = (str(item).partition("=") for item in raw or ())
-    return tuple((key, value) for key, _, value in pairs)
+    return tuple((key, _literal(value)) for key, _, value in pairs)
+
+
+def _literal(text: str) -> str:
+    """The resolved config keeps compose's `$$` escape; the container gets a single `$`."""
+    return text.replace("$$", "$")
 
 
 def _argv(value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
-    return tuple(split_command(value))
+    if isinstance(value, str):
+        return tuple(_literal(part) for part in split_command(value))
+    return tuple(_literal(str(part)) for part in value)
 
 
 def _is_remote(context: str) -> bool:

@@ -6,15 +6,18 @@ and on what ServicePlan derives once (its bind sources, context, build inputs), 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from devloop.ignore import IgnoreRules
-from devloop.model import Action, Bind, Service, Strategy
+from devloop.model import Action, Bind, Strategy
 from devloop.plans import ServicePlan
 from devloop.strategy import (
     DEPENDENCY_FILES,
     WATCH_ACTIONS,
+    clause,
     copy_text,
     is_dependency_file,
     show,
@@ -49,6 +52,8 @@ def decide_seen(plan: ServicePlan, text: str) -> tuple[Action, str] | None:
     folder, _, name = text.rpartition(_SEP)
     if is_plain_name(name) and text not in plan.leaf_texts:
         outcome = folder_outcome(plan, folder)
+        if isinstance(outcome, Scoped):
+            outcome = outcome.inside if outcome.test(name) else outcome.outside
         if outcome is not None:
             return None if outcome is NOTHING else (outcome[0], name + outcome[1])
     return _decide(plan, text, name)
@@ -62,7 +67,19 @@ def is_plain_name(name: str) -> bool:
     return name not in DEPENDENCY_FILES and not name.endswith(DEPENDENCY_SUFFIXES)
 
 
-def folder_outcome(plan: ServicePlan, folder: str) -> tuple[Action, str] | None:
+@dataclass(frozen=True)
+class Scoped:
+    """A folder whose plain files get `inside` when the reloader watches their name, else `outside`."""
+
+    test: Callable[[str], bool]
+    inside: tuple[Action, str]
+    outside: tuple[Action, str]
+
+
+Outcome = tuple[Action, str] | Scoped
+
+
+def folder_outcome(plan: ServicePlan, folder: str) -> Outcome | None:
     """What every plain file directly in `folder` gets from this service when the folder alone
     decides: (action, reason after the file name), or NOTHING. A plain file has a plain name and is
     not one of the service's leaf paths (a build input, a bind source). None: each file must be
@@ -83,11 +100,11 @@ _UNKNOWN = object()
 _MEMO_LIMIT = 65536
 
 
-def _folder_decides(plan: ServicePlan, folder: str) -> tuple[Action, str] | None:
+def _folder_decides(plan: ServicePlan, folder: str) -> Outcome | None:
     """What _decide gives every plain file in `folder`, minus the file name: under a bind, what
     _bound gives; in the build context but all excluded by its .dockerignore, NOTHING. None when
     each file must be decided (a reload dir might be one of its files, or names may matter)."""
-    found = next(((b, shown) for source, inside, b, shown in plan.code_binds
+    found = next(((b, shown, source) for source, inside, b, shown in plan.code_binds
                   if folder == source or folder.startswith(inside)), None)  # fmt: skip
     if found is None:
         context = plan.context_text
@@ -95,17 +112,23 @@ def _folder_decides(plan: ServicePlan, folder: str) -> tuple[Action, str] | None
             return None
         inside_context = "" if folder == context else relative(folder, context)
         return NOTHING if plan.dockerignore.excludes_all_in(inside_context) else None
-    bind, shown = found
+    bind, shown, source = found
     if bind in plan.unseen_binds:
         return _UNSEEN_ACTION, _unseen_reason(shown)
-    dirs = plan.verdict.reload_dirs if plan.verdict.reloads and plan.configured == "auto" else ()
-    if dirs:
-        container = _container_path(bind, folder)
-        roots = _reload_roots(plan, dirs)
-        if any(root.parent == container for root in roots):
-            return None
-        return _bind_outcome(plan, shown, any(container == r or r in container.parents for r in roots))
-    return _bind_outcome(plan, shown, True)
+    if plan.misplaced and bind in plan.misplaced_binds:
+        return None  # baked or not: each file must be decided
+    scope = plan.scope
+    if scope is None:
+        return _bind_outcome(plan, shown, True)
+    inside = relative(folder, source)
+    target = str(bind.target)
+    container = target if inside == "." else f"{target.rstrip('/')}/{inside.replace(_SEP, '/')}"
+    if container in scope.root_parents:
+        return None  # a watched root may be one of its files
+    watched = scope.folder(container)
+    if isinstance(watched, bool):
+        return _bind_outcome(plan, shown, watched)
+    return Scoped(watched, _bind_outcome(plan, shown, True), _bind_outcome(plan, shown, False))
 
 
 def _decide(plan: ServicePlan, text: str, name: str) -> tuple[Action, str] | None:
@@ -117,12 +140,15 @@ def _decide(plan: ServicePlan, text: str, name: str) -> tuple[Action, str] | Non
         action = Action.REBUILD if service.build else Action.RESTART
         return action, f"{name} matches rebuild_on in the settings"
     if service.watch_rules and plan.configured == "auto":
-        covered, outcome = _by_watch_rules(service, text, name)
+        covered, outcome = _by_watch_rules(plan, text, name)
         if covered:  # Compose Watch skips what the build context's .dockerignore excludes
             in_context = plan.context_text is not None and _under(text, plan.context_text)
             return outcome if not in_context or _baked(plan, text) is not None else None
     if text in plan.input_texts:
         return Action.REBUILD, f"{name} is a build input of {service.name}"
+    start = plan.start_files.get(text) if plan.configured == "auto" else None
+    if start is not None:
+        return start.action, name + start.reason
     for source, inside, bind, shown in plan.code_binds:
         if text.startswith(inside) or text == source:
             return _bound(plan, bind, shown, text == source, text, name)
@@ -193,18 +219,25 @@ def _bound(
         return Action.RESTART, f"{where} and is a dependency file read at start"
     if bind in plan.unseen_binds:
         return _UNSEEN_ACTION, name + _unseen_reason(shown)
+    auto = plan.configured == "auto"
+    if single_file and auto and plan.strategy in (Strategy.RELOAD, Strategy.RESTART):
+        return Action.RESTART, f"{where}, a single-file mount: {SINGLE_FILE}"
     if single_file and plan.strategy is Strategy.RELOAD:
-        return Action.RESTART, f"{name} is a single-file bind mount: a new file needs a restart"
-    dirs = plan.verdict.reload_dirs if plan.verdict.reloads and plan.configured == "auto" else ()
-    if dirs:
-        inside = _container_path(bind, text)
-        in_dirs = any(inside == root or root in inside.parents for root in _reload_roots(plan, dirs))
-        action, suffix = _bind_outcome(plan, shown, in_dirs)
-    else:
-        action, suffix = _bind_outcome(plan, shown, True)
+        return Action.RESTART, f"{where}, a single-file mount: {SINGLE_FILE}"
+    misplaced = plan.misplaced_binds.get(bind) if auto and plan.misplaced else None
+    if misplaced is not None:
+        baked = _baked(plan, text)
+        if baked is not None:
+            program = (plan.verdict.program or "the process").split()[0]
+            why = misplaced.lands(program)
+            return Action.REBUILD, f"{where}, which {why}: the mount looks misplaced, so it is rebuilt"
+    scope = plan.scope if auto else None
+    in_scope = scope is None or scope.covers(_container_path(bind, text))
+    action, suffix = _bind_outcome(plan, shown, in_scope)
     return action, name + suffix
 
 
+SINGLE_FILE = "an editor's save replaces the file, and the container sees the new one only after a restart"
 _UNSEEN_ACTION = Action.SYNC
 
 
@@ -212,39 +245,49 @@ def _unseen_reason(shown: str) -> str:
     return f" is under bind {shown}, which the engine does not see: devloop copies it in"
 
 
-def _bind_outcome(plan: ServicePlan, shown: str, in_reload_dirs: bool) -> tuple[Action, str]:
-    """The action for a plain file under the bind `shown`, and the reason after the file's name."""
+def _bind_outcome(plan: ServicePlan, shown: str, in_scope: bool) -> tuple[Action, str]:
+    """The action for a plain file under the bind `shown`, and the reason after the file's name
+    (the same for every folder of the bind: worked out once)."""
+    memo = plan.bind_outcomes
+    outcome = memo.get((shown, in_scope))
+    if outcome is None:
+        outcome = memo[(shown, in_scope)] = _work_out(plan, shown, in_scope)
+    return outcome
+
+
+def _work_out(plan: ServicePlan, shown: str, in_scope: bool) -> tuple[Action, str]:
     where = f" is under bind {shown}"
     if plan.configured != "auto":
         return plan.strategy.action, f"{where}; strategy {plan.strategy} is set in the settings"
-    verdict = plan.verdict
+    verdict, cite = plan.verdict, plan.cite
     if verdict.reloads:
-        if not in_reload_dirs:
-            dirs = ", ".join(verdict.reload_dirs)
-            return Action.RESTART, f"{where}, outside the reloader's watched dirs ({dirs})"
-        return Action.RELOAD, f"{where} and it {verdict.reason}"
+        if not in_scope:
+            scope = plan.scope
+            watched = scope.description if scope is not None else "its folders"
+            program = (verdict.program or "the reloader").split()[0]
+            at = f"; {cite}" if cite else ""
+            return Action.RESTART, f"{where}, outside what `{program}` watches ({watched}{at})"
+        return Action.RELOAD, f"{where} and {clause(verdict.reason)}" + (f" ({cite})" if cite else "")
     if verdict.reloads is None:
-        return Action.RESTART, f"{where}; {verdict.reason}, so devloop restarts it"
-    return Action.RESTART, f"{where} and it {verdict.reason}"
+        return Action.RESTART, f"{where}; {verdict.reason}" + (
+            f" ({cite})" if cite else ""
+        ) + ", so devloop restarts it"
+    return Action.RESTART, f"{where} and {clause(verdict.reason)}" + (f" ({cite})" if cite else "")
 
 
 def _container_path(bind: Bind, text: str) -> PurePosixPath:
     return bind.target.joinpath(*relative(text, str(bind.source)).split(_SEP))
 
 
-def _reload_roots(plan: ServicePlan, dirs: tuple[str, ...]) -> list[PurePosixPath]:
-    """Relative reload dirs are relative to the working directory: compose's, else the image's."""
-    workdir = PurePosixPath(plan.service.working_dir or plan.workdir or "/")
-    return [workdir / d for d in dirs]
-
-
-def _by_watch_rules(service: Service, text: str, name: str) -> tuple[bool, tuple[Action, str] | None]:
+def _by_watch_rules(plan: ServicePlan, text: str, name: str) -> tuple[bool, tuple[Action, str] | None]:
     """(whether a develop.watch rule covers the path, the strongest action of those not ignoring it)."""
-    covering = [r for r in service.watch_rules if _under(text, str(r.path))]
+    rules = plan.service.watch_rules
+    covering = [(i, r) for i, r in enumerate(rules) if _under(text, str(r.path))]
     outcomes = [
         (WATCH_ACTIONS.get(r.action, Action.RESTART),
-         f"{name} is under its develop.watch rule `{r.action}` of {r.path.name}")
-        for r in covering
+         f"{name} is under its develop.watch rule `{r.action}` of {r.path.name}"
+         + (f" ({plan.where[f'watch:{i}']})" if f"watch:{i}" in plan.where else ""))
+        for i, r in covering
         if not (r.ignore and _rule_ignore(r.ignore).excludes(relative(text, str(r.path))))
     ]  # fmt: skip
     return bool(covering), max(outcomes, key=lambda o: o[0]) if outcomes else None

@@ -41,6 +41,12 @@ class Stage:
     workdir: PurePosixPath
     copies: tuple[Copy, ...]
     process: Process
+    workdir_line: int | None = None  # the WORKDIR line that set `workdir` (None: the default `/`)
+    env: tuple[tuple[str, str, int], ...] = ()  # ENV name, value, line (inherited from parent stages)
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return {name: value for name, value, _ in self.env}
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,17 @@ def _copy(value: str, workdir: PurePosixPath, line: int, instruction: str = "COP
     )
 
 
+def _env_pairs(value: str) -> list[tuple[str, str]]:
+    """`ENV A=1 B="x y"` or the legacy `ENV A some value`."""
+    try:
+        words = shlex.split(value)
+    except ValueError:
+        words = value.split()
+    if words and "=" not in words[0]:
+        return [(words[0], " ".join(words[1:]))]
+    return [tuple(w.split("=", 1)) for w in words if "=" in w]  # type: ignore[misc]
+
+
 def parse_dockerfile(text: str, path: Path = Path("Dockerfile")) -> Dockerfile:
     """Parse Dockerfile text into stages; a stage built FROM another stage inherits its state."""
     parser = DockerfileParser(fileobj=io.BytesIO(text.encode()))
@@ -124,12 +141,20 @@ def parse_dockerfile(text: str, path: Path = Path("Dockerfile")) -> Dockerfile:
                 "workdir": parent.workdir if parent else PurePosixPath("/"),
                 "copies": parent.copies if parent else (),
                 "process": parent.process if parent else Process(),
+                "workdir_line": parent.workdir_line if parent else None,
+                "env": parent.env if parent else (),
             }
         elif current is None:
             continue
         elif instruction == "WORKDIR":
             workdir = PurePosixPath(value.strip())
             current["workdir"] = workdir if workdir.is_absolute() else current["workdir"] / workdir  # type: ignore[operator]
+            current["workdir_line"] = line
+        elif instruction == "ENV":
+            pairs = _env_pairs(value)
+            names = {k for k, _ in pairs}
+            inherited = [e for e in current["env"] if e[0] not in names]  # type: ignore[attr-defined]
+            current["env"] = (*inherited, *((k, v, line) for k, v in pairs))
         elif instruction in ("COPY", "ADD"):
             copy = _copy(value, current["workdir"], line, instruction)  # type: ignore[arg-type]
             if copy is not None:

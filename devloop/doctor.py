@@ -39,6 +39,7 @@ from devloop.findings import (
     filesystem_of,
     lost_write_findings,
     lost_writes,
+    misplaced_mount_finding,
     not_running_finding,
     ordered,
     stale_container_finding,
@@ -126,11 +127,25 @@ def project_findings(
         )
     ]
     findings += [f for f in [not_running_finding([s.name for s in idle])] if f]
+    findings += _misplaced_findings(plan)
     for service_plan in idle:
         findings += _idle_findings(service_plan)
     for job in jobs:
         findings += job.result()
     return findings
+
+
+def _misplaced_findings(plan: ProjectPlan) -> list[Finding]:
+    """Code bind mounts outside where the process runs from (read from the plan, no engine needed)."""
+    found = []
+    for service_plan in plan.services:
+        program = (service_plan.verdict.program or "the process").split()[0]
+        for m in service_plan.misplaced:
+            bind = f"{show(m.bind.source, service_plan.base)}:{m.bind.target}"
+            suggested = f"`{show(m.bind.source, service_plan.base)}:{m.baked_at}`"
+            at = service_plan.where.get(f"mount:{m.bind.target}", "")
+            found.append(misplaced_mount_finding(service_plan.name, bind, m.lands(program), suggested, at))
+    return found
 
 
 def _guarded(check: Callable[..., list[Finding]], *args: Any) -> list[Finding]:

@@ -24,6 +24,14 @@ class ComposeError(DevloopError):
     """The compose CLI failed or the compose project is invalid."""
 
 
+class ComposeFailed(ComposeError):
+    """A compose command failed for a reason of its own (an invalid file, say): keeps its output."""
+
+    def __init__(self, message: str, output: str) -> None:
+        super().__init__(message)
+        self.output = output
+
+
 class EngineError(DevloopError):
     """The Docker Engine cannot be reached."""
 

@@ -6,6 +6,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from devloop.errors import DevloopError
+
 
 @dataclass(frozen=True)
 class Event:
@@ -80,3 +82,21 @@ class Stopped(Event):
     kind = "stopped"
     reason: str
     exit_code: int = 0
+
+
+@dataclass(frozen=True)
+class Error(Event):
+    """`devloop up` cannot start or go on: the last line with --json, before the non-zero exit."""
+
+    kind = "error"
+    message: str
+    hint: str | None = None
+    exit_code: int = 1
+
+
+def error_event(exc: Exception, bug_hint: str, bug_exit_code: int) -> Error:
+    """The `error` event for what ends `devloop up`: a problem it explains, or a bug."""
+    if isinstance(exc, DevloopError):
+        return Error(message=exc.message, hint=exc.hint, exit_code=exc.exit_code)
+    message = f"unexpected error: {type(exc).__name__}: {exc}"
+    return Error(message=message, hint=bug_hint, exit_code=bug_exit_code)

@@ -1,5 +1,5 @@
-"""Carrying out a batch of decisions for one group of services: rebuild, sync, restart, and
-the background image refresh after syncs. Runner inherits this; it owns no loop of its own."""
+"""Carrying out a batch of decisions for one group of services: rebuild and restart here, sync
+and the image refresh after it in devloop.syncing. Runner inherits both; neither owns a loop."""
 
 from __future__ import annotations
 
@@ -10,18 +10,19 @@ from dataclasses import dataclass, field
 import anyio
 from anyio.abc import TaskGroup
 
-from devloop import actions, events, state, sync, syncplan
+from devloop import actions, buildguard, events, state
 from devloop.buildlog import failure_location
 from devloop.context import Context
+from devloop.depvolumes import volume_notices
 from devloop.engine import Engine
 from devloop.errors import EngineError
 from devloop.findings import lost_writes
+from devloop.health import EngineHealth
 from devloop.model import Action
 from devloop.planner import Decision
-from devloop.syncmap import NoSync
 
 Emit = Callable[[events.Event], None]
-ENGINE_BACKOFF_S = (0.5, 1, 2, 4, 8)
+ENGINE_AWAY = "the Docker Engine stopped answering; devloop acts again once it answers"
 
 
 @dataclass
@@ -51,10 +52,14 @@ class Executor:
     synced: dict[str, set[str]]  # container paths devloop copied in: not "lost data"
     refreshing: set[str]
     accept_data_loss: bool
+    health: EngineHealth
     _task_group: TaskGroup | None
 
     def _confirm_images(self, names: list[str], at: float) -> None:
+        known = set(self.context.project.service_names)
         for name in names:
+            if name not in known:  # removed from the compose file meanwhile
+                continue
             image = self.context.plan.service(name).service.image
             image_id = self.engine.image_id(image) if image else None
             if image_id:
@@ -116,25 +121,33 @@ class Executor:
             self.emit(
                 events.Notice(level="warning", message=f"kept {path}: named ._* but not an AppleDouble file")
             )
-        refused = await self._guard_data(decisions)
+        refused = await self._guard_data(decisions) | self._refuse_unreadable(decisions)
         decisions = [d for d in decisions if d.service not in refused]
         names = [d.service for d in decisions]
+        paths = sorted({p for d in decisions for p in d.paths})
         if not decisions:
             return True
         for d in decisions:
             self._action_event(d, "rebuild", "started")
         build_started = time.time()
-        outcome = await actions.compose_up(self.context.options, names, build=True)
+        plans = [self.context.plan.service(n) for n in names]
+        for plan in plans:  # a named volume over the image's dependencies keeps the old ones
+            for message, hint in volume_notices(plan.name, plan.dependency_volumes):
+                self.emit(events.Notice(level="warning", service=plan.name, message=message, hint=hint))
+        renew = any(p.renews_anon_volumes for p in plans)
+        outcome = await actions.compose_up(self.context.options, names, build=True, renew_anon_volumes=renew)
         if outcome.ok:
             await anyio.to_thread.run_sync(self._confirm_images, names, build_started)
-        if outcome.engine_down:
-            self.emit(
-                events.Notice(level="error", message="the Docker Engine stopped answering during a rebuild")
-            )
+        if outcome.engine_down or (not outcome.ok and not await self.health.check()):
+            self.health.mark_down("it stopped answering during a rebuild")
+            for d in decisions:
+                self._action_event(d, "rebuild", "failed", detail=ENGINE_AWAY, command=outcome.command)
             return False
+        for message, hint in buildguard.failure_hints("" if outcome.ok else outcome.detail or "", paths):
+            self.emit(events.Notice(level="error", message=message, hint=hint))
         for d in decisions:
             where = None
-            if not outcome.ok:
+            if not outcome.ok and d.service in self.context.project.service_names:
                 build = self.context.plan.service(d.service).service.build
                 found = failure_location(outcome.detail or "", build.dockerfile if build else None)
                 where = f"{found[0]}:{found[1]}" if found else (str(build.dockerfile) if build else None)
@@ -148,6 +161,14 @@ class Executor:
                 location=where,
             )
         return True
+
+    def _refuse_unreadable(self, decisions: list[Decision]) -> set[str]:
+        """Builds of changed files that cannot be read are refused (see buildguard)."""
+        refused = {d.service: buildguard.refusal(d.paths) for d in decisions}
+        for d in decisions:
+            if refused[d.service]:
+                self._action_event(d, "rebuild", "failed", detail=refused[d.service], command=buildguard.FIX)
+        return {name for name, why in refused.items() if why}
 
     async def _guard_data(self, decisions: list[Decision]) -> set[str]:
         """Warn before recreating a container that wrote data outside its volumes; with
@@ -178,98 +199,28 @@ class Executor:
         return refused
 
     def _lost_writes(self, service: str) -> list[str]:
+        """Paths a container wrote outside its volumes; none when the engine does not answer (the
+        rebuild then finds that out and waits for it)."""
         plan = self.context.plan.service(service)
         covered = [str(v) for v in plan.service.volumes] + [str(b.target) for b in plan.service.binds]
         covered += sorted(self.synced.get(service, ()))
         found: list[str] = []
-        for container in self.engine.containers(self.context.project.name, service):
-            found += [w.path for w in lost_writes(self.engine.diff(container.id), covered)]
+        try:
+            for container in self.engine.containers(self.context.project.name, service):
+                found += [w.path for w in lost_writes(self.engine.diff(container.id), covered)]
+        except EngineError:
+            return []
         return sorted(set(found))
 
     async def _sync(self, decision: Decision) -> Decision | bool | None:
-        """Copy the changes into the running containers, then restart unless the process reloads.
-        Returns a rebuild decision when syncing cannot apply (an expected fallback, with its
-        reason), False when the engine is down, None when done."""
-        plan = self.context.plan.service(decision.service)
-        files = syncplan.files_to_sync(plan, decision.paths)
-        if isinstance(files, NoSync):
-            self._action_event(decision, "sync", "fallback", detail=f"{files.reason}; rebuilding instead")
-            return Decision(
-                decision.service, Action.REBUILD, f"{decision.reason}; {files.reason}", decision.paths
-            )
-        self._action_event(decision, "sync", "started")
-        project = self.context.project.name
-        try:
-            result, took = await anyio.to_thread.run_sync(
-                sync.timed_sync, self.engine, project, decision.service, files
-            )
-        except EngineError as exc:
-            self.emit(
-                events.Notice(level="error", message=f"the Docker Engine does not answer: {exc.message}")
-            )
-            return False
-        if result.error is not None:
-            self._action_event(decision, "sync", "fallback", detail=f"{result.error}; rebuilding instead")
-            return Decision(
-                decision.service, Action.REBUILD, f"{decision.reason}; {result.error}", decision.paths
-            )
-        self.synced.setdefault(decision.service, set()).update(str(f.target) for f in files)
-        detail = f"copied {result.copied}, removed {result.removed} in {result.containers} container(s)"
-        if not plan.verdict.reloads:
-            outcome = await actions.restart(self.engine, project, decision.service)
-            took += outcome.duration_s
-            if outcome.engine_down:
-                return False
-            detail += "; restarted" if outcome.ok else f"; restart failed: {outcome.detail}"
-        self._action_event(decision, "sync", "succeeded", duration_s=round(took, 3), detail=detail)
-        if plan.service.build is not None and self.context.settings.image_refresh_s > 0:
-            self._schedule_refresh(decision.service)
-        return None
-
-    def _schedule_refresh(self, service: str) -> None:
-        """Rebuild the image in the background after a quiet period, so the next `compose up`
-        starts from an image that matches the code; the running container is kept."""
-        self.last_sync[service] = time.monotonic()
-        if service in self.refreshing or self._task_group is None:
-            return
-        self.refreshing.add(service)
-        self._task_group.start_soon(self._refresh_image, service)
-
-    async def _refresh_image(self, service: str) -> None:
-        quiet = self.context.settings.image_refresh_s
-        try:
-            while (wait := self.last_sync[service] + quiet - time.monotonic()) > 0:
-                await anyio.sleep(wait)
-            group = self.groups[service]
-            while group.running and group.pending:
-                await anyio.sleep(1)
-            reason = f"keeps the image honest after {quiet}s without edits"
-            self.emit(events.Action(service=service, action="image", status="started", reason=reason))
-            started = time.time()
-            outcome = await actions.compose_build(self.context.options, [service])
-            if outcome.ok:
-                await anyio.to_thread.run_sync(self._confirm_images, [service], started)
-            self.emit(
-                events.Action(
-                    service=service,
-                    action="image",
-                    status="succeeded" if outcome.ok else "failed",
-                    reason=reason,
-                    duration_s=round(outcome.duration_s, 3),
-                    detail=outcome.detail,
-                    command=outcome.command,
-                )
-            )
-        finally:
-            self.refreshing.discard(service)
+        raise NotImplementedError  # devloop.syncing.Syncing
 
     async def _restart(self, decision: Decision) -> bool:
         self._action_event(decision, "restart", "started")
         outcome = await actions.restart(self.engine, self.context.project.name, decision.service)
         if outcome.engine_down:
-            self.emit(
-                events.Notice(level="error", message=f"the Docker Engine does not answer: {outcome.detail}")
-            )
+            self.health.mark_down(outcome.detail or "it stopped answering during a restart")
+            self._action_event(decision, "restart", "failed", detail=ENGINE_AWAY)
             return False
         self._action_event(
             decision,
@@ -281,20 +232,6 @@ class Executor:
         return True
 
     async def _wait_for_engine(self) -> None:
-        attempt = 0
-        while True:
-            delay = ENGINE_BACKOFF_S[min(attempt, len(ENGINE_BACKOFF_S) - 1)]
-            await anyio.sleep(delay)
-            try:
-                await anyio.to_thread.run_sync(self.engine.ping)
-            except EngineError:
-                attempt += 1
-                if attempt in (1, 5, 20):
-                    self.emit(
-                        events.Notice(
-                            level="warning", message="waiting for the Docker Engine to answer again"
-                        )
-                    )
-                continue
-            self.emit(events.Notice(message="the Docker Engine answers again; resuming"))
-            return
+        """Wait until the engine answers again (the health check pings it meanwhile)."""
+        self.health.mark_down("it stopped answering during an action")
+        await self.health.wait_up()

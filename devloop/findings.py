@@ -520,3 +520,16 @@ def not_running_finding(services: Sequence[str]) -> Finding | None:
         f"not running: {', '.join(services)}; their mounts and writes were not checked",
         "start them (docker compose up -d) and run devloop doctor again",
     )
+
+
+def misplaced_mount_finding(service: str, bind: str, lands: str, suggested: str, at: str = "") -> Finding:
+    """A code bind mount that lands outside where the process runs from: edits never reach it."""
+    where = f" ({at})" if at else ""
+    return Finding(
+        "warning",
+        service,
+        "mount",
+        f"{bind}{where} looks misplaced: it {lands}, so edits under it do not reach the process "
+        "(devloop rebuilds the service for them)",
+        f"mount it where the process reads the code: {suggested}",
+    )

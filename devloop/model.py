@@ -82,6 +82,16 @@ class WatchRule:
 
 
 @dataclass(frozen=True)
+class VolumeMount:
+    """A named or anonymous volume mounted into a service's containers."""
+
+    target: PurePosixPath
+    source: str | None = None  # the volume's key in the compose file; None for an anonymous volume
+    name: str | None = None  # the engine's name for a named volume (e.g. `shop_node_modules`)
+    external: bool = False
+
+
+@dataclass(frozen=True)
 class Service:
     name: str
     image: str | None = None  # the image name the service runs (built image for build services)
@@ -93,6 +103,7 @@ class Service:
     environment: tuple[tuple[str, str], ...] = ()
     watch_rules: tuple[WatchRule, ...] = ()
     working_dir: str | None = None
+    volume_mounts: tuple[VolumeMount, ...] = ()  # the named and anonymous volumes, in detail
 
     @property
     def env(self) -> dict[str, str]:

@@ -4,7 +4,7 @@ paths, which action each service needs and why. No I/O: facts read from disk com
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -12,27 +12,24 @@ from pathlib import Path
 from devloop.decide import (
     DEPENDENCY_SUFFIXES,
     NOTHING,
+    Scoped,
     decide,
     decide_seen,
     folder_outcome,
     is_build_input,
     relative,
 )
+from devloop.depvolumes import rebuild_note
 from devloop.ignore import IgnoreRules, maybe_noise_name, noise_folder_reason, noise_name_reason
 from devloop.model import Action, Bind, Project, Service, Strategy
+from devloop.plan_service import plan_service
 from devloop.plans import ChangePlan, Decision, ServiceFacts, ServicePlan
-from devloop.process import effective_process
-from devloop.reloaders import detect_reload
 from devloop.settings import Settings
 from devloop.strategy import (
     DATA_STORES,
     DEPENDENCY_FILES,
-    is_data_store,
     is_dependency_file,
-    is_system_bind,
-    service_strategy,
     show,
-    sync_strategy,
 )
 
 __all__ = [
@@ -47,9 +44,14 @@ class ProjectPlan:
     services: tuple[ServicePlan, ...]
     project_files: frozenset[Path]
     ignore: IgnoreRules = field(default_factory=lambda: IgnoreRules(()), compare=False)
+    read_files: frozenset[Path] = frozenset()  # start scripts, package.json, configs the plan followed
 
     def service(self, name: str) -> ServicePlan:
-        return next(s for s in self.services if s.name == name)
+        return self.by_name[name]
+
+    @cached_property
+    def by_name(self) -> dict[str, ServicePlan]:
+        return {s.service.name: s for s in self.services}
 
     @property
     def watch_roots(self) -> tuple[Path, ...]:
@@ -84,6 +86,14 @@ class ProjectPlan:
     def project_file_texts(self) -> frozenset[str]:
         return frozenset(str(p) for p in self.project_files)
 
+    @cached_property
+    def remodel_texts(self) -> dict[str, bool]:
+        """Paths whose change makes the plan again -> whether services see them too: the compose files,
+        .env and settings (only a dependency file like pyproject.toml is also routed), and the files the
+        plan followed (a start script, package.json, a reloader's config: routed too)."""
+        found = {str(p): is_dependency_file(str(p)) for p in self.project_files}
+        return {**found, **dict.fromkeys(map(str, self.read_files), True)}
+
     def route(self, paths: Iterable[Path]) -> ChangePlan:
         return route(self, paths)
 
@@ -99,7 +109,7 @@ def plan_project(
     does not see (an empty or stale mount); their changes are synced into the containers."""
     unseen = unseen_binds or {}
     plans = [
-        _plan_service(project, s, settings, facts.get(s.name, ServiceFacts()), unseen.get(s.name, ()))
+        plan_service(project, s, settings, facts.get(s.name, ServiceFacts()), unseen.get(s.name, ()))
         for s in project.services
     ]
     groups: dict[object, list[str]] = {}
@@ -111,7 +121,8 @@ def plan_project(
         for plan in plans
     ]
     files = frozenset({*project.compose_files, *project.env_files, *extra_project_files} - {Path("-")})
-    result = ProjectPlan(project, tuple(plans), files, IgnoreRules(settings.ignore))
+    read = frozenset(f.host for found in facts.values() for f in found.files.values() if f is not None)
+    result = ProjectPlan(project, tuple(plans), files, IgnoreRules(settings.ignore), read - files)
     result.watch_index  # noqa: B018 - built once here, not on the first batch
     return result
 
@@ -123,59 +134,12 @@ def _group_key(service: Service) -> object:
     return service.build.key if service.build.dockerfile is not None else (service.build.key, service.name)
 
 
-def _absolute(path: str, base: Path) -> Path:
-    return Path(os.path.normpath(os.path.join(base, path)))
-
-
-def _plan_service(
-    project: Project, service: Service, settings: Settings, facts: ServiceFacts, unseen: tuple[Bind, ...] = ()
-) -> ServicePlan:
-    own = settings.service(service.name)
-    base = project.directory
-    process = effective_process(service, facts.image, facts.dockerfile)
-    verdict = detect_reload(process.argv, service.env)
-    extra = tuple(_absolute(w, base) for w in own.watch)
-    dockerfile = facts.dockerfile
-    strategy, reason = service_strategy(service, process, verdict, own.strategy, base, dockerfile, extra)
-    if own.strategy == "auto":
-        strategy, reason = sync_strategy(
-            service, strategy, reason, base, dockerfile, settings.prefer_sync, unseen
-        )
-    watch: list[Path] = []
-    if own.strategy != "auto" or not is_data_store(service, process):  # a data store's binds hold data
-        watch += [b.source for b in service.binds if not is_system_bind(b, base)]
-        build = service.build
-        if build is not None:
-            watch.append(build.context)
-            if build.dockerfile is not None:
-                watch.append(build.dockerfile)
-            if build.dockerignore is not None and build.context not in build.dockerignore.parents:
-                watch.append(build.dockerignore)  # <Dockerfile>.dockerignore beside an outside Dockerfile
-        watch += [r.path for r in service.watch_rules]
-    watch += extra
-    stage = dockerfile.stage(service.build.target if service.build else None) if dockerfile else None
-    return ServicePlan(
-        service=service,
-        strategy=strategy,
-        reason=reason,
-        process=process,
-        verdict=verdict,
-        watch=tuple(dict.fromkeys(watch)) if strategy is not Strategy.NONE else (),
-        configured=own.strategy,
-        base=base,
-        dockerignore=IgnoreRules(facts.dockerignore),
-        user_ignore=IgnoreRules(own.ignore),
-        rebuild_on=IgnoreRules(own.rebuild_on),
-        extra_watch=extra,
-        workdir=stage.workdir if stage is not None else None,
-        dockerfile=dockerfile,
-        unseen_binds=unseen,
-    )
-
-
 # Per folder of a batch: the services watching it, and what each gives a plain file there when the
 # folder alone decides for all of them (else None); None for the folder itself inside .git/ etc.
-_Folder = tuple[list[int], list[tuple[str, Action, str]] | None]
+# An entry: (service, action, reason suffix, and for a reloader that watches some names only: the test
+# on the name and the (action, suffix) for the names it does not watch).
+_Entry = tuple[str, Action, str, "Callable[[str], bool] | None", tuple[Action, str]]
+_Folder = tuple[list[int], list[_Entry] | None]
 _NOT_SEEN: _Folder = ([], None)
 
 
@@ -183,17 +147,20 @@ def _folder_entry(plan: ProjectPlan, folder: str) -> _Folder | None:
     if noise_folder_reason(folder + os.sep):
         return None
     candidates = _candidates(plan.watch_index, folder or os.sep, plan.shortest_root)
-    by_folder: list[tuple[str, Action, str]] | None = []
+    by_folder: list[_Entry] = []
     for i in candidates:
         service_plan = plan.services[i]
         if service_plan.strategy is Strategy.NONE:
             continue  # decide_seen() gives it nothing
         outcome = folder_outcome(service_plan, folder)
+        name = service_plan.service.name
+        if isinstance(outcome, Scoped):
+            by_folder.append((name, *outcome.inside, outcome.test, outcome.outside))
+            continue
         if outcome is None or outcome[0] is Action.REBUILD:  # a rebuild may be shared: decide_seen()
-            by_folder = None
-            break
+            return candidates, None
         if outcome is not NOTHING:
-            by_folder.append((service_plan.service.name, *outcome))  # type: ignore[union-attr]
+            by_folder.append((name, outcome[0], outcome[1], None, outcome))
     return candidates, by_folder
 
 
@@ -215,16 +182,17 @@ def route(plan: ProjectPlan, paths: Iterable[Path]) -> ChangePlan:
     project_files: list[Path] = []
     unseen: list[Path] = []
     index, services, directory = plan.watch_index, plan.services, str(plan.project.directory)
-    project_texts, leaves = plan.project_file_texts, plan.leaf_texts
+    remodel, leaves = plan.remodel_texts, plan.leaf_texts
     ignore = plan.ignore if plan.ignore.patterns else None
     folders: dict[str, _Folder | None] = {}
     maybe_noise, dependencies, suffixes, sep = maybe_noise_name, DEPENDENCY_FILES, DEPENDENCY_SUFFIXES, os.sep
     for path in paths:
         text = str(path)
-        is_project_file = text in project_texts
+        routed = remodel.get(text)
+        is_project_file = routed is not None
         if is_project_file:
             project_files.append(path)
-            if not is_dependency_file(text):  # pyproject.toml may hold the settings and be a dependency
+            if not routed:
                 continue
         folder, _, name = text.rpartition(sep)
         entry = folders.get(folder, _NOT_SEEN)
@@ -237,7 +205,9 @@ def route(plan: ProjectPlan, paths: Iterable[Path]) -> ChangePlan:
         candidates, by_folder = entry
         plain = name not in dependencies and not name.endswith(suffixes)  # decide.is_plain_name
         if by_folder is not None and plain and text not in leaves:
-            for service_name, action, suffix in by_folder:
+            for service_name, action, suffix, test, outside in by_folder:
+                if test is not None and not test(name):
+                    action, suffix = outside
                 current = best.get(service_name)
                 if current is None:
                     best[service_name] = _Best(action, name + suffix, [path])
@@ -270,8 +240,19 @@ def route(plan: ProjectPlan, paths: Iterable[Path]) -> ChangePlan:
         if not seen and not is_project_file:
             unseen.append(path)
     _share_rebuilds(plan, best, rebuilt_inputs)
-    decisions = tuple(Decision(name, b.action, b.reason, tuple(b.paths)) for name, b in sorted(best.items()))
+    decisions = tuple(
+        Decision(name, b.action, _with_volumes(plan, name, b), tuple(b.paths))
+        for name, b in sorted(best.items())
+    )
     return ChangePlan(decisions, tuple(project_files), tuple(unseen))
+
+
+def _with_volumes(plan: ProjectPlan, name: str, best: _Best) -> str:
+    """A rebuild's reason, with what it does about volumes that mask the image's dependencies."""
+    if best.action is not Action.REBUILD:
+        return best.reason
+    volumes = plan.service(name).dependency_volumes
+    return f"{best.reason}; {rebuild_note(name, volumes)}" if volumes else best.reason
 
 
 def _share_rebuilds(plan: ProjectPlan, best: dict[str, _Best], rebuilt_inputs: dict[str, list[Path]]) -> None:

@@ -3,25 +3,40 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
+from devloop.depvolumes import DependencyVolume
 from devloop.dockerfile import Dockerfile, Stage
 from devloop.ignore import IgnoreRules
+from devloop.locate import SourceFile
 from devloop.model import Action, Bind, Service, Strategy
+from devloop.placement import Misplaced
 from devloop.process import EffectiveProcess, ImageProcess
 from devloop.reloaders import ReloadVerdict
+from devloop.scope import Scope, scope_of
 from devloop.strategy import CopySources, bind_text, context_copies, is_system_bind
+from devloop.trace import StartFile, Trace
+
+_LINE = re.compile(r":\d")  # a `file:line` citation
 
 
 @dataclass(frozen=True)
 class ServiceFacts:
-    """What devloop read about a service outside compose: its Dockerfile, .dockerignore, image."""
+    """What devloop read about a service outside compose: its Dockerfile, .dockerignore, image, the
+    files its process runs or reads at start (container path -> host file, None when nothing brings
+    it), where its compose keys and environment variables are written, and its single-file binds."""
 
     dockerfile: Dockerfile | None = None
     dockerignore: tuple[str, ...] = ()
     image: ImageProcess | None = None
+    files: Mapping[str, SourceFile | None] = field(default_factory=dict, compare=False)
+    where: Mapping[str, str] = field(default_factory=dict, compare=False)  # "command" -> "compose.yaml:9"
+    env_origins: Mapping[str, str] = field(default_factory=dict, compare=False)  # NAME -> ".env:2 via ..."
+    file_binds: frozenset[Path] = frozenset()  # bind sources that are files
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,11 @@ class ServicePlan:
     workdir: PurePosixPath | None = None  # the image's WORKDIR, read from the Dockerfile
     dockerfile: Dockerfile | None = field(default=None, compare=False)
     unseen_binds: tuple[Bind, ...] = ()  # binds the engine does not see (mount check): synced instead
+    trace: Trace | None = field(default=None, compare=False)  # how devloop followed the process
+    misplaced: tuple[Misplaced, ...] = ()  # code binds outside where the process runs from
+    dependency_volumes: tuple[DependencyVolume, ...] = ()  # volumes masking the image's dependencies
+    file_binds: frozenset[Path] = frozenset()  # bind sources that are single files
+    where: Mapping[str, str] = field(default_factory=dict, compare=False)  # compose key -> file:line
 
     @property
     def name(self) -> str:
@@ -93,8 +113,41 @@ class ServicePlan:
 
     @cached_property
     def leaf_texts(self) -> frozenset[str]:
-        """Paths that are special in themselves: the build inputs and the bind sources."""
-        return self.input_texts | {source for source, *_ in self.code_binds}
+        """Paths that are special in themselves: the build inputs, the bind sources, start files."""
+        return self.input_texts | {source for source, *_ in self.code_binds} | frozenset(self.start_files)
+
+    @cached_property
+    def start_files(self) -> dict[str, StartFile]:
+        """Host files the container reads only at start (start scripts, configs, what it installs)."""
+        found = self.trace.start_files if self.trace is not None and self.configured == "auto" else ()
+        return {str(f.host): f for f in found}
+
+    @cached_property
+    def scope(self) -> Scope | None:
+        """What the reloader watches, when it is not every file under its binds."""
+        if self.configured != "auto" or self.trace is None:
+            return None
+        return scope_of(self.verdict, self.trace.cwd)
+
+    @cached_property
+    def bind_outcomes(self) -> dict[tuple[str, bool], tuple[Action, str]]:
+        """A memo for decide.py: (bind as shown, in the reloader's scope) -> (action, reason)."""
+        return {}
+
+    @cached_property
+    def misplaced_binds(self) -> dict[Bind, Misplaced]:
+        return {m.bind: m for m in self.misplaced}
+
+    @cached_property
+    def cite(self) -> str:
+        """Where the process evidence was read, when it names a file and line (else empty)."""
+        where = self.trace.where if self.trace is not None else self.process.source
+        return where if _LINE.search(where) else ""
+
+    @property
+    def renews_anon_volumes(self) -> bool:
+        """A rebuild must renew anonymous volumes, which keep the old image's dependencies."""
+        return any(v.name is None for v in self.dependency_volumes)
 
     @cached_property
     def folder_memo(self) -> dict[str, object] | None:
@@ -120,7 +173,8 @@ class Decision:
 @dataclass(frozen=True)
 class ChangePlan:
     decisions: tuple[Decision, ...]  # affected services only
-    project_files: tuple[Path, ...] = ()  # compose files, .env or settings changed: reload the model
+    project_files: tuple[Path, ...] = ()  # compose files, .env, settings or a file the plan followed
+    # (a start script, package.json, a reloader's config) changed: reload the model
     unseen: tuple[Path, ...] = ()  # no service sees these paths
 
     def decision(self, service: str) -> Decision | None:

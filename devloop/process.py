@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from devloop.dockerfile import Dockerfile, Process
@@ -23,18 +24,26 @@ class ImageProcess:
 
 
 def effective_process(
-    service: Service, image: ImageProcess | None, dockerfile: Dockerfile | None
+    service: Service,
+    image: ImageProcess | None,
+    dockerfile: Dockerfile | None,
+    where: Mapping[str, str] | None = None,
 ) -> EffectiveProcess:
     """Compose entrypoint/command first, then the local image, then the Dockerfile's stage.
 
     An entrypoint set in compose replaces the image's and drops the image's CMD, as `docker run
-    --entrypoint` does; a command set in compose keeps the image's entrypoint.
+    --entrypoint` does (a null one keeps the image's); a command set in compose keeps the image's
+    entrypoint. `where`: where compose's `entrypoint` and `command` are written (`compose.yaml:9
+    command`), for citations.
     """
+    lines = where or {}
+    entrypoint = lines.get("entrypoint") or "compose entrypoint"
+    command = lines.get("command") or "compose command"
     if service.entrypoint is not None:
-        return EffectiveProcess(service.entrypoint + (service.command or ()), "compose entrypoint")
+        return EffectiveProcess(service.entrypoint + (service.command or ()), entrypoint)
     base_entrypoint, base_cmd, entry_src, cmd_src = _from_image_or_dockerfile(service, image, dockerfile)
     if service.command is not None:
-        source = "compose command" + (f" after {entry_src} ENTRYPOINT" if base_entrypoint else "")
+        source = command + (f" after {entry_src} ENTRYPOINT" if base_entrypoint else "")
         return EffectiveProcess((base_entrypoint or ()) + service.command, source)
     if base_entrypoint or base_cmd:
         parts = ((entry_src + " ENTRYPOINT", base_entrypoint), (cmd_src + " CMD", base_cmd))
@@ -46,9 +55,11 @@ def effective_process(
 def _from_image_or_dockerfile(
     service: Service, image: ImageProcess | None, dockerfile: Dockerfile | None
 ) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, str, str]:
-    if image is not None:
-        return image.entrypoint, image.cmd, f"image {service.image}", f"image {service.image}"
     stage = dockerfile.stage(service.build.target if service.build else None) if dockerfile else None
+    if image is not None and (
+        stage is None or (image.entrypoint, image.cmd) != (stage.process.entrypoint, stage.process.cmd)
+    ):
+        return image.entrypoint, image.cmd, f"image {service.image}", f"image {service.image}"
     if stage is None or dockerfile is None:
         return None, None, "", ""
     process: Process = stage.process

@@ -1,45 +1,60 @@
 """`devloop up`: one anyio task group wiring the watcher, the planner and the actions.
 
 Services that share a build form a group; a group runs one action at a time, and changes that
-arrive meanwhile are merged into exactly one follow-up. Different groups act concurrently."""
+arrive meanwhile are merged into exactly one follow-up. Different groups act concurrently.
+An engine that stops answering is noticed by a light health check; actions wait for it."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
-import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import anyio
+import docker
 from anyio.abc import TaskGroup
 
-from devloop import actions, events, state
-from devloop.catchup import baked_is_stale, files_under, mounted_is_stale, parse_docker_time
+from devloop import actions, events
 from devloop.compose import ComposeOptions, run_compose
 from devloop.context import Context, load_context
 from devloop.engine import Engine
-from devloop.errors import DevloopError
-from devloop.executor import Emit, Executor, Group
+from devloop.errors import DevloopError, EngineError
+from devloop.executor import Emit, Group
+from devloop.health import EngineHealth
 from devloop.model import Action
-from devloop.planner import Decision, ServicePlan
+from devloop.planner import Decision
+from devloop.projectfiles import ProjectFiles
+from devloop.startup import UpOptions
+from devloop.syncing import Syncing
 from devloop.watcher import watch
 
 if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
+__all__ = ["EXIT_FORCED", "Runner", "UpOptions", "check_services", "run_up", "unwrap"]
 
-@dataclass
-class UpOptions:
-    services: tuple[str, ...] = ()
-    start: bool = True
-    down: bool = False
-    debounce_ms: int | None = None
-    accept_data_loss: bool = False
+EXIT_FORCED = 130  # a second Ctrl-C (or SIGTERM) while stopping
+PING_TIMEOUT_S = 5
 
 
-class Runner(Executor):
-    def __init__(self, context: Context, engine: Engine, emit: Emit, up: UpOptions) -> None:
+def _force_exit(code: int) -> None:  # pragma: no cover - replaced in tests
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+class Runner(ProjectFiles, Syncing):
+    def __init__(
+        self,
+        context: Context,
+        engine: Engine,
+        emit: Emit,
+        up: UpOptions,
+        before_forced_exit: Callable[[], None] | None = None,
+    ) -> None:
         self.context = context
         self.engine = engine
         self.emit = emit
@@ -52,14 +67,22 @@ class Runner(Executor):
         self.accept_data_loss = up.accept_data_loss
         self.refreshing: set[str] = set()
         self._task_group: TaskGroup | None = None
+        self._pinger: Engine | None = None
+        self.before_forced_exit = before_forced_exit
+        self.force_exit: Callable[[int], None] = _force_exit
         self._regroup()
 
-    # -- model ---------------------------------------------------------------------------
-    @property
-    def watched(self) -> tuple[ServicePlan, ...]:
-        selected = self.up.services
-        return tuple(s for s in self.context.plan.services if not selected or s.name in selected)
+    def _quick_ping(self) -> None:
+        """A ping that gives up after a few seconds, on a client of its own."""
+        if self._pinger is None:
+            try:
+                version = self.engine.client.api.api_version
+                self._pinger = Engine(docker.from_env(timeout=PING_TIMEOUT_S, version=version))
+            except (docker.errors.DockerException, EngineError) as exc:
+                raise EngineError(str(exc)) from exc
+        self._pinger.ping()
 
+    # -- model ---------------------------------------------------------------------------
     def _regroup(self) -> None:
         groups: dict[object, list[str]] = {}
         for plan in self.context.plan.services:
@@ -78,118 +101,56 @@ class Runner(Executor):
 
     # -- main ----------------------------------------------------------------------------
     async def run(self) -> int:
+        self.health = EngineHealth(self._quick_ping, self.emit, on_resume=self._resume)
+        self.project_loads = anyio.Event()  # anyio events are made inside the event loop
+        self.project_loads.set()
         plan = self.context.plan
         strategies = {s.name: str(s.strategy) for s in self.watched}
         self.emit(
             events.Starting(project=plan.project.name, services=list(strategies), strategies=strategies)
         )
-        async with anyio.create_task_group() as tg:
-            self._task_group = tg
-            tg.start_soon(self._signals, tg)
-            if self.up.start:
-                await self._compose_start()
-            await self._check_mounts()
-            await self._catch_up()
-            tg.start_soon(self._watch_loop)
-        if self.up.down:
-            with anyio.CancelScope(shield=True):
-                await self._down()
+        async with anyio.create_task_group() as outer:  # the signal listener outlives the work
+            async with anyio.create_task_group() as tg:
+                self._task_group = tg
+                outer.start_soon(self._signals, tg)
+                if self.up.start:
+                    await self._compose_start()
+                await self._check_mounts()
+                await self._catch_up()
+                tg.start_soon(self.health.run)
+                tg.start_soon(self._watch_loop)
+            if self.up.down:
+                with anyio.CancelScope(shield=True):
+                    await self._down()
+            outer.cancel_scope.cancel()
         self.emit(events.Stopped(reason="stopped by signal"))
         return 0
 
-    async def _signals(self, tg: TaskGroup) -> None:
+    async def _signals(self, work: TaskGroup) -> None:
+        """The first SIGINT/SIGTERM stops cleanly (running commands are ended, then devloop
+        exits 0); a second one forces: running commands are killed and devloop exits 130."""
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
             async for signum in received:
-                self.stopping = True
-                self.emit(
-                    events.Notice(
-                        message=f"{signal.Signals(signum).name}: stopping (running actions are ended cleanly)"
+                name = signal.Signals(signum).name
+                if not self.stopping:
+                    self.stopping = True
+                    self.emit(
+                        events.Notice(
+                            message=f"{name}: stopping (running actions are ended cleanly; "
+                            "a second Ctrl-C forces)"
+                        )
                     )
-                )
-                tg.cancel_scope.cancel()
+                    work.cancel_scope.cancel()
+                    continue
+                self.emit(events.Notice(level="warning", message=f"{name} again: forcing the exit"))
+                killed = actions.kill_running()
+                if killed:
+                    self.emit(events.Notice(level="warning", message=f"killed: {'; '.join(killed)}"))
+                self.emit(events.Stopped(reason=f"forced by a second {name}", exit_code=EXIT_FORCED))
+                if self.before_forced_exit is not None:
+                    self.before_forced_exit()
+                self.force_exit(EXIT_FORCED)
                 return
-
-    def _image_ids(self) -> dict[str, str | None]:
-        return {
-            p.name: self.engine.image_id(p.service.image)
-            for p in self.watched
-            if p.service.build is not None and p.service.image
-        }
-
-    async def _compose_start(self) -> None:
-        """`docker compose up -d`; images it builds now match the files, so they are recorded as
-        confirmed (a fully cached build keeps an older Created time)."""
-        before = await anyio.to_thread.run_sync(self._image_ids)
-        started = time.time()
-        names = list(self.up.services)
-        self.emit(events.Notice(message=f"docker compose up -d {' '.join(names)}".rstrip()))
-        outcome = await actions.run_command(
-            self.context.options.argv("up", "-d", *names), self.context.options.cwd
-        )
-        code, output = outcome
-        if code != 0:
-            raise DevloopError(
-                f"`docker compose up -d` failed (exit code {code}):\n" + "\n".join(output.splitlines()[-20:]),
-                "fix the problem shown above and run devloop up again",
-            )
-        after = await anyio.to_thread.run_sync(self._image_ids)
-        built = [name for name, image_id in after.items() if image_id and image_id != before.get(name)]
-        await anyio.to_thread.run_sync(self._confirm_images, built, started)
-
-    async def _check_mounts(self) -> None:
-        """Verify the bind mounts of the running containers; a mount the engine does not see
-        (empty or stale) is planned as `sync`, said loudly, and its files are copied in once."""
-        try:
-            context = await anyio.to_thread.run_sync(load_context, self.context.options, self.engine, True)
-        except DevloopError as exc:
-            self.emit(events.Notice(level="warning", message=f"mount check skipped: {exc.message}"))
-            return
-        self.context = context
-        self._regroup()
-        base = context.project.directory
-        for check in context.mount_checks:
-            if check.broken:
-                self.emit(
-                    events.Notice(
-                        level="warning",
-                        service=check.service,
-                        message=f"bind {check.describe(base)} is {check.status}: {check.detail}",
-                        hint="devloop copies this service's changes into the container instead of "
-                        "relying on the mount; run `devloop doctor` for the cause",
-                    )
-                )
-        for plan in self.watched:
-            if plan.unseen_binds:
-                paths = tuple(p for b in plan.unseen_binds for p in files_under(b.source))
-                reason = "the engine does not see its bind mount: copying the files in"
-                self.emit(events.CatchUp(service=plan.name, action="sync", reason=reason))
-                self.submit_decisions([Decision(plan.name, Action.SYNC, f"catch-up: {reason}", paths)])
-
-    async def _catch_up(self) -> None:
-        states = await anyio.to_thread.run_sync(self.engine.states, self.context.project.name)
-        started = {s.service: parse_docker_time(s.started_at) for s in states if s.status == "running"}
-        for plan in self.watched:
-            reason: str | None = None
-            action = Action.REBUILD
-            if plan.service.build is not None and plan.service.image:
-                built = await anyio.to_thread.run_sync(self._image_time, plan.service.image)
-                if built is not None:
-                    reason = await anyio.to_thread.run_sync(baked_is_stale, plan, built)
-            container_started = started.get(plan.name)
-            if reason is None and container_started is not None:
-                reason = await anyio.to_thread.run_sync(mounted_is_stale, plan, container_started)
-                action = Action.RESTART
-            if reason is not None:
-                self.emit(events.CatchUp(service=plan.name, action=str(action), reason=reason))
-                self.submit_decisions([Decision(plan.name, action, f"catch-up: {reason}", ())])
-
-    def _image_time(self, image: str) -> float | None:
-        """When the image was built, or last confirmed by a build to match its files."""
-        created = parse_docker_time(self.engine.image_created(image) or "")
-        image_id = self.engine.image_id(image)
-        confirmed = state.verified_at(image_id) if image_id else None
-        times = [t for t in (created, confirmed) if t is not None]
-        return max(times) if times else None
 
     async def _watch_loop(self) -> None:
         settings = self.context.settings
@@ -205,10 +166,20 @@ class Runner(Executor):
                     watching=[str(r) for r in roots],
                 )
             )
-            async for paths in watch(roots, debounce, settings.max_wait_ms, self.roots_changed):
-                await self.on_changes(paths)
+            batches = watch(roots, debounce, settings.max_wait_ms, self.roots_changed, self._watch_error)
+            async with contextlib.aclosing(batches):
+                async for paths in batches:
+                    await self.on_changes(paths)
             if self.stopping:
                 return
+
+    def _watch_error(self, message: str) -> None:
+        self.emit(
+            events.Notice(
+                level="warning",
+                message=f"the file watcher failed ({message}); changes meanwhile are read from file times",
+            )
+        )
 
     def _roots(self) -> list[Path]:
         plan = self.context.plan
@@ -245,7 +216,9 @@ class Runner(Executor):
                     )
                 )
                 continue
-            group = self.groups[decision.service]
+            group = self.groups.get(decision.service)
+            if group is None:  # removed from the compose file meanwhile
+                continue
             group.merge(decision)
             if not group.running and self._task_group is not None:
                 group.running = True
@@ -254,73 +227,17 @@ class Runner(Executor):
     async def _run_group(self, group: Group) -> None:
         try:
             while group.pending:
+                await self.health.wait_up()  # edits made while the engine is away wait for it
+                await self.project_loads.wait()  # and while the compose files do not load
                 batch, group.pending = group.pending, {}
-                if not await self._execute(batch):
+                known = set(self.context.project.service_names)
+                batch = {name: d for name, d in batch.items() if name in known}
+                if batch and not await self._execute(batch):
                     for decision in batch.values():  # the engine is down: keep the work
                         group.merge(decision)
                     await self._wait_for_engine()
         finally:
             group.running = False
-
-    # -- project files -------------------------------------------------------------------
-    async def _reload_project(self) -> None:
-        old = self.context
-        try:
-            new = await anyio.to_thread.run_sync(load_context, old.options, self.engine, True)
-        except DevloopError as exc:
-            self.emit(
-                events.Notice(
-                    level="error",
-                    message=f"the project no longer loads: {exc.message}",
-                    hint="devloop keeps the last good plan; fix the file and save it again",
-                )
-            )
-            return
-        before = {s.name: s.service for s in old.plan.services}
-        changed = [s.name for s in new.plan.services if before.get(s.name) != s.service]
-        removed = [name for name in before if name not in new.project.service_names]
-        self.context = new
-        self._regroup()
-        if self.roots_changed is not None:
-            self.roots_changed.set()
-        self.emit(
-            events.Notice(
-                message="project reloaded" + (f"; removed: {', '.join(removed)}" if removed else "")
-            )
-        )
-        selected = [n for n in changed if not self.up.services or n in self.up.services]
-        if selected and self._task_group is not None:
-            self._task_group.start_soon(self._recreate, new, selected)
-
-    async def _recreate(self, new: Context, selected: list[str]) -> None:
-        if selected:
-            for name in selected:
-                self.emit(
-                    events.Action(
-                        service=name,
-                        action="recreate",
-                        status="started",
-                        reason="its resolved compose config changed",
-                    )
-                )
-            outcome = await actions.compose_up(new.options, selected, build=True)
-            for name in selected:
-                self.emit(
-                    events.Action(
-                        service=name,
-                        action="recreate",
-                        status="succeeded" if outcome.ok else "failed",
-                        reason="its resolved compose config changed",
-                        duration_s=round(outcome.duration_s, 3),
-                        detail=outcome.detail,
-                        command=outcome.command,
-                    )
-                )
-
-    async def _down(self) -> None:
-        args = ("stop", *self.up.services) if self.up.services else ("down",)
-        self.emit(events.Notice(message=f"docker compose {' '.join(args)}"))
-        await actions.run_command(self.context.options.argv(*args), self.context.options.cwd)
 
 
 def check_services(context: Context, services: tuple[str, ...]) -> None:
@@ -332,7 +249,12 @@ def check_services(context: Context, services: tuple[str, ...]) -> None:
         )
 
 
-def run_up(options: ComposeOptions, up: UpOptions, emit: Emit) -> int:
+def run_up(
+    options: ComposeOptions,
+    up: UpOptions,
+    emit: Emit,
+    before_forced_exit: Callable[[], None] | None = None,
+) -> int:
     engine = Engine()
     engine.ping()
     run_compose(options, "version")  # Compose v2 present, before anything else
@@ -342,8 +264,9 @@ def run_up(options: ComposeOptions, up: UpOptions, emit: Emit) -> int:
         emit(events.Notice(message=context.settings.notice))
     if context.engine_note:
         emit(events.Notice(level="warning", message=context.engine_note))
+    runner = Runner(context, engine, emit, up, before_forced_exit)
     try:
-        return anyio.run(Runner(context, engine, emit, up).run)
+        return anyio.run(runner.run)
     except BaseExceptionGroup as group:  # a task group wraps what its tasks raise
         raise unwrap(group) from group
 

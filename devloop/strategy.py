@@ -11,6 +11,7 @@ from docker.utils.fnmatch import translate
 
 from devloop.dockerfile import Copy, Dockerfile
 from devloop.model import Action, Bind, Service, Strategy
+from devloop.placement import Misplaced
 from devloop.process import EffectiveProcess
 from devloop.reloaders import ReloadVerdict
 
@@ -169,6 +170,11 @@ def _baked_evidence(service: Service, dockerfile: Dockerfile | None, base: Path)
     return f"its code is baked into the image by {copy_text(whole, dockerfile)}, {where}"
 
 
+def clause(reason: str) -> str:
+    """A verdict's reason after "and": `it runs uvicorn --reload`, `FLASK_DEBUG=1 makes ...`."""
+    return f"it {reason}" if reason.startswith("runs ") else reason
+
+
 def service_strategy(
     service: Service,
     process: EffectiveProcess,
@@ -177,24 +183,39 @@ def service_strategy(
     base: Path,
     dockerfile: Dockerfile | None = None,
     extra_watch: Sequence[Path] = (),
+    evidence: str = "",
+    misplaced: Sequence[Misplaced] = (),
+    develop_at: str = "",
 ) -> tuple[Strategy, str]:
     """What the service's code changes get, with the evidence: a bind mount and what the process
-    does, a develop.watch section, the COPY that bakes the code in, or the settings."""
+    does (`evidence`: where that was read), a develop.watch section (`develop_at`: its line), the COPY
+    that bakes the code in (also when every code bind is `misplaced`), or the settings."""
     if configured != "auto":
         return Strategy(configured), f"strategy = {configured!r} is set in the devloop settings"
     if service.watch_rules:
         actions = ", ".join(sorted({r.action for r in service.watch_rules}))
-        return strongest_rule(service), f"follows its develop.watch rules ({actions})"
-    runs = f"{verdict.reason} ({process.source})"
-    binds = code_binds(service, base)
+        at = f" ({develop_at})" if develop_at else ""
+        return strongest_rule(service), f"follows its develop.watch rules ({actions}){at}"
+    runs = f"{clause(verdict.reason)} ({evidence or process.source})"
+    away = {m.bind: m for m in misplaced}
+    binds = [b for b in code_binds(service, base) if b not in away]
     data_store = is_data_store(service, process)
     if binds and not data_store:
         where = ", ".join(bind_text(b, base) for b in binds)
         if verdict.reloads:
-            return Strategy.RELOAD, f"{where} is bind-mounted and it {runs}"
+            return Strategy.RELOAD, f"{where} is bind-mounted and {runs}"
         if verdict.reloads is None:
-            return Strategy.RESTART, f"{where} is bind-mounted; {runs}, so devloop restarts it to be safe"
-        return Strategy.RESTART, f"{where} is bind-mounted and it {runs}"
+            unknown = f"{verdict.reason} ({evidence or process.source})"
+            return Strategy.RESTART, f"{where} is bind-mounted; {unknown}, so devloop restarts it to be safe"
+        return Strategy.RESTART, f"{where} is bind-mounted and {runs}"
+    if away and service.build is not None:
+        first = next(iter(away.values()))
+        program = (verdict.program or "the process").split()[0]
+        text = f"{bind_text(first.bind, base)} {first.lands(program)}"
+        return (
+            Strategy.REBUILD,
+            f"{text}: the mount looks misplaced, so {_baked_evidence(service, dockerfile, base)}",
+        )
     if service.build is not None:
         return Strategy.REBUILD, _baked_evidence(service, dockerfile, base)
     if extra_watch:

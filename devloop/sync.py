@@ -1,16 +1,16 @@
-"""Copy changed files into running containers through the Docker SDK (a tar built in memory,
-modes kept), and remove deleted ones; the adapter behind the `sync` action."""
+"""Copy changed files into running containers through the Docker SDK (a tar streamed from a
+temporary file, modes kept), and remove deleted ones; the adapter behind the `sync` action."""
 
 from __future__ import annotations
 
-import io
 import os
 import tarfile
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from devloop.engine import Engine, engine_errors
 
@@ -40,9 +40,10 @@ def _owner(chown: str | None) -> tuple[int, int]:
     return uid, gid
 
 
-def build_tar(files: Sequence[FileSync]) -> bytes:
-    """A tar whose member names are the container paths relative to /, with modes and mtimes kept."""
-    buffer = io.BytesIO()
+def build_tar(files: Sequence[FileSync]) -> IO[bytes]:
+    """A tar whose member names are the container paths relative to /, with modes and mtimes kept,
+    in a temporary file (a big file is streamed through it, never held in memory); at offset 0."""
+    buffer = tempfile.TemporaryFile()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for item in files:
             stat = item.host.stat()
@@ -53,7 +54,8 @@ def build_tar(files: Sequence[FileSync]) -> bytes:
             info.uid, info.gid = _owner(item.chown)
             with item.host.open("rb") as handle:
                 tar.addfile(info, handle)
-    return buffer.getvalue()
+    buffer.seek(0)
+    return buffer
 
 
 def sync_files(engine: Engine, project: str, service: str, files: Sequence[FileSync]) -> SyncResult:
@@ -63,17 +65,26 @@ def sync_files(engine: Engine, project: str, service: str, files: Sequence[FileS
     containers = engine.containers(project, service)
     if not containers:
         return SyncResult(0, 0, 0, f"no running container of {service}")
-    data = build_tar(present) if present else b""
-    for container in containers:
-        error = _sync_one(container, data, gone)
-        if error:
-            return SyncResult(0, 0, len(containers), error)
+    try:
+        data = build_tar(present) if present else None
+    except OSError as exc:  # a file changed or went away while it was read
+        return SyncResult(0, 0, len(containers), f"cannot read the changed files: {exc}")
+    try:
+        for container in containers:
+            error = _sync_one(container, data, gone)
+            if error:
+                return SyncResult(0, 0, len(containers), error)
+    finally:
+        if data is not None:
+            data.close()
     return SyncResult(len(present), len(gone), len(containers))
 
 
-def _sync_one(container: Any, data: bytes, gone: Sequence[FileSync]) -> str | None:
+def _sync_one(container: Any, data: IO[bytes] | None, gone: Sequence[FileSync]) -> str | None:
     with engine_errors(f"copying into {container.name}"):
-        if data and not container.put_archive("/", data):
+        if data is not None:
+            data.seek(0)
+        if data is not None and not container.put_archive("/", data):
             return f"the engine refused the copy into {container.name}"
         if gone:
             result = container.exec_run(["rm", "-rf", "--", *(str(f.target) for f in gone)])

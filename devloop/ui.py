@@ -62,9 +62,14 @@ def plan_json(plan: ProjectPlan) -> dict[str, Any]:
                 "configured": s.configured,
                 "process": list(s.process.argv),
                 "process_source": s.process.source,
+                "runs": list(s.trace.argv) if s.trace is not None else list(s.process.argv),
+                "evidence": s.trace.where if s.trace is not None else s.process.source,
                 "reloads": s.verdict.reloads,
                 "watch": [str(p) for p in s.watch],
                 "build_group": list(s.build_group),
+                "renew_volumes": [
+                    {"target": str(v.target), "volume": v.name, "why": v.why} for v in s.dependency_volumes
+                ],
                 "sync": sync_info(plan.project.name, s),
             }
             for s in plan.services

@@ -18,6 +18,15 @@ from rich.text import Text
 from devloop import events
 
 
+def printable(text: str) -> str:
+    """A file name that is not UTF-8 (undecodable bytes kept as surrogates) shown as \\xNN escapes,
+    so writing it to a UTF-8 terminal or pipe cannot fail."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _clock(at: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(at))
 
@@ -80,7 +89,7 @@ class PlainSink:
     def __call__(self, event: events.Event) -> None:
         line = describe(event)
         if line is not None:
-            self.out.write(f"[{_clock(event.at)}] {line}\n")
+            self.out.write(f"[{_clock(event.at)}] {printable(line)}\n")
             self.out.flush()
 
     def close(self) -> None:
@@ -114,20 +123,23 @@ class LiveSink:
                 " - watching" if isinstance(event, events.Ready) else ""
             )
             for name in event.services:
-                self.rows.setdefault(name, Row(event.strategies[name])).strategy = event.strategies[name]
+                row = self.rows.setdefault(name, Row(event.strategies[name]))
+                row.strategy = event.strategies[name]
+                if row.strategy == "none":
+                    row.state = "not watched"
         if isinstance(event, events.Action) and event.service in self.rows:
             row = self.rows[event.service]
             if event.status == "started":
                 row.state = self.STATES.get(event.action, event.action)
             elif event.status == "skipped":
-                row.state, row.last = "reloading", "reloaded itself"
+                row.state, row.last = "watching", f"reloaded itself at {_clock(event.at)}"
             else:
                 row.state = "failed" if event.status == "failed" else "watching"
                 row.last = f"{event.action} {event.status} at {_clock(event.at)}"
                 row.took = f"{event.duration_s:.2f}s" if event.duration_s is not None else "-"
         line = describe(event)
         if line is not None:
-            first, *rest = line.splitlines()
+            first, *rest = printable(line).splitlines()
             self.log.append(f"{_clock(event.at)} {first}")
             if isinstance(event, events.Action) and event.status == "failed" and rest:
                 self.live.console.print(Text("\n".join(rest), style="red"))
@@ -137,7 +149,7 @@ class LiveSink:
         table = Table(title=self.title, title_justify="left", expand=False)
         for column in ("service", "strategy", "state", "last action", "took"):
             table.add_column(column)
-        colour = {"failed": "red", "watching": "green"}
+        colour = {"failed": "red", "watching": "green", "not watched": "dim"}
         for name, row in sorted(self.rows.items()):
             table.add_row(
                 name, row.strategy, f"[{colour.get(row.state, 'yellow')}]{row.state}[/]", row.last, row.took

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.faults import busybox_stack, teardown
 from tests.e2e.stack import DevloopProcess, Stack, engine_problem, make_stack
 
 
@@ -45,3 +46,13 @@ def devloop_runs() -> Iterator[list[DevloopProcess]]:
     finally:
         for run in started:
             run.stop()
+
+
+@pytest.fixture
+def stack(tmp_path: Path, devloop_runs: list[DevloopProcess]) -> Iterator[Stack]:
+    """A small busybox project of the fault tests, torn down (devloop runs first) whatever happens."""
+    made = busybox_stack(tmp_path)
+    try:
+        yield made
+    finally:
+        teardown(made, devloop_runs)

@@ -70,7 +70,9 @@ def test_example_strategies(example: Path) -> None:
         data["services"]["baked_api"],
         data["services"]["celery_worker"],
     )
-    assert api["reason"] == "./app:/code/app is bind-mounted and it runs `uvicorn --reload` (compose command)"
+    assert api["reason"] == (
+        "./app:/code/app is bind-mounted and it runs `uvicorn --reload` (compose.yaml:23 command)"
+    )
     assert "`celery worker`, which does not reload" in worker["reason"]
     assert (
         baked["reason"]
@@ -114,9 +116,12 @@ def test_example_paths(example: Path, paths: list[str], expected: dict[str, str]
 def test_example_reasons_and_project_files(example: Path) -> None:
     data = plan(example, "app/tasks.py", str(example / "compose.yaml"), "README.md")
     assert data["reasons"]["celery_worker"] == (
-        "tasks.py is under bind ./app:/code/app and it runs `celery worker`, which does not reload"
+        "tasks.py is under bind ./app:/code/app and it runs `celery worker`, which does not reload "
+        "(compose.yaml:29 command)"
     )
-    assert data["reasons"]["api"] == "tasks.py is under bind ./app:/code/app and it runs `uvicorn --reload`"
+    assert data["reasons"]["api"] == (
+        "tasks.py is under bind ./app:/code/app and it runs `uvicorn --reload` (compose.yaml:23 command)"
+    )
     assert data["paths"]["api"] == [str(example / "app/tasks.py")]
     assert data["project_files"] == [str(example / "compose.yaml")]
     assert data["unseen"] == [str(example / "README.md")]  # *.md is in the .dockerignore
@@ -150,7 +155,10 @@ def test_multi_file_with_a_profile(multi: Path) -> None:
     assert strategies(data) == {"api": "reload", "worker": "restart"}  # `debug` is in a profile not enabled
     api, worker = data["services"]["api"], data["services"]["worker"]
     assert api["process"] == ["uvicorn", "main:app", "--host", "0.0.0.0", "--reload"]  # --reload from .env
-    assert api["reason"] == "./src:/app/src is bind-mounted and it runs `uvicorn --reload` (compose command)"
+    assert api["reason"] == (
+        "./src:/app/src is bind-mounted and it runs `uvicorn --reload` "
+        "(compose.dev.yaml:4 command with API_RELOAD_FLAG from .env:1)"
+    )
     assert worker["process"][-1] == "--loglevel=debug"  # LOG_LEVEL from .env
     assert "./src:/app/src is bind-mounted and it runs `celery worker`" in worker["reason"]
     assert api["build_group"] == worker["build_group"] == ["api", "worker"]  # one build, from extends
@@ -176,7 +184,7 @@ def test_the_shell_environment_overrides_env(multi: Path) -> None:
     assert api["strategy"] == "restart"
     assert api["reason"] == (
         "./src:/app/src is bind-mounted and it runs `uvicorn` without `--reload`, which does not reload "
-        "(compose command)"
+        "(compose.dev.yaml:4 command with API_RELOAD_FLAG from the shell environment)"
     )
 
 
@@ -204,16 +212,16 @@ def test_node_django_nginx_strategies(shop: Path) -> None:
         "web": "reload", "admin": "reload", "admin_noreload": "restart", "proxy": "restart", "db": "none",
     }  # fmt: skip
     services = data["services"]
-    assert "runs `nodemon`, which restarts on changes (compose command)" in services["web"]["reason"]
+    assert "runs `nodemon`, which restarts on changes (compose.yaml:7 command)" in services["web"]["reason"]
     assert services["web"]["process"] == ["npx", "nodemon", "--watch", "src", "src/server.js"]
     assert services["admin"]["reason"] == (
         "./admin:/srv/admin is bind-mounted and it runs `manage.py runserver`, which reloads by default "
-        "(compose command)"
+        "(compose.yaml:14 command)"
     )
     assert "`runserver --noreload` does not reload" in services["admin_noreload"]["reason"]
     assert services["proxy"]["reason"] == (
         "./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro is bind-mounted and it runs `nginx`, "
-        "which does not reload (compose command)"
+        "which does not reload (compose.yaml:26 command)"
     )
     assert services["proxy"]["watch"] == [str(shop / "nginx/default.conf")]
     assert services["db"]["watch"] == []
@@ -268,7 +276,7 @@ def test_monorepo_strategies(mono: Path) -> None:
     assert data["project"] == "dlt-mono"
     assert strategies(data) == {"api": "sync", "worker": "restart", "web": "rebuild"}
     api, worker, web = (data["services"][n] for n in ("api", "worker", "web"))
-    assert api["reason"] == "follows its develop.watch rules (rebuild, sync)"
+    assert api["reason"] == "follows its develop.watch rules (rebuild, sync) (compose.yaml:11)"
     assert (api["process"][0], api["process_source"]) == ("uvicorn", "api.Dockerfile:9 CMD")  # target dev
     # target worker: its ENTRYPOINT resets the CMD inherited from the base stage
     assert worker["process"] == ["celery", "-A", "src.tasks", "worker"]
@@ -321,7 +329,7 @@ def test_monorepo_paths(mono: Path, path: str, expected: dict[str, str], evidenc
 
 def test_monorepo_develop_watch_reasons(mono: Path) -> None:
     data = plan(mono, "services/api/src/main.py")
-    assert data["reasons"]["api"] == "main.py is under its develop.watch rule `sync` of src"
+    assert data["reasons"]["api"] == "main.py is under its develop.watch rule `sync` of src (compose.yaml:13)"
     assert plan(mono, "services/api/requirements.txt")["reasons"]["api"] == (
-        "requirements.txt is under its develop.watch rule `rebuild` of requirements.txt"
+        "requirements.txt is under its develop.watch rule `rebuild` of requirements.txt (compose.yaml:18)"
     )

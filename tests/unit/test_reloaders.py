@@ -187,7 +187,9 @@ WRAPPERS: list[Command] = [
 
 @pytest.mark.parametrize("command", WRAPPERS)
 def test_wrappers_are_unwrapped(command: Command) -> None:
-    assert verdict(command) == ReloadVerdict(True, "uvicorn", "runs `uvicorn --reload`")
+    result = verdict(command)
+    assert (result.reloads, result.program, result.reason) == (True, "uvicorn", "runs `uvicorn --reload`")
+    assert (result.include, result.watches_cwd) == (("*.py",), True)  # uvicorn watches *.py in its folder
 
 
 @pytest.mark.parametrize(

@@ -110,8 +110,9 @@ def test_the_dockerfile_and_dockerignore_are_build_inputs(root: Path) -> None:
     assert reasons(plan, root, "Dockerfile")["api"] == "Dockerfile is a build input of api"
     assert actions(plan, root, ".dockerignore") == {"api": "rebuild", "worker": "rebuild"}
     assert actions(plan, root, "baked/.dockerignore") == {"baked": "rebuild"}  # a new one, in its context
-    # a .dockerignore the builder does not read (not at the context root) is a plain file
-    assert actions(plan, root, "app/sub/.dockerignore") == {"api": "reload", "worker": "restart"}
+    # a .dockerignore the builder does not read (not at the context root) is a plain file, and not one
+    # of the *.py files `uvicorn --reload` watches
+    assert actions(plan, root, "app/sub/.dockerignore") == {"api": "restart", "worker": "restart"}
 
 
 def test_a_dockerfile_outside_the_context(tmp_path: Path) -> None:
@@ -260,7 +261,8 @@ def test_a_single_file_bind_of_a_reloading_service_restarts(root: Path) -> None:
     plan = make_plan(root, services)
     assert actions(plan, root, "config.py") == {"api": "restart"}
     assert reasons(plan, root, "config.py") == {
-        "api": "config.py is a single-file bind mount: a new file needs a restart"
+        "api": "config.py is under bind ./config.py:/code/config.py, a single-file mount: an editor's save "
+        "replaces the file, and the container sees the new one only after a restart"
     }
 
 
@@ -271,7 +273,7 @@ def test_reload_dirs_relative_to_the_dockerfile_workdir(root: Path) -> None:
     assert actions(plan, root, "app/main.py") == {"api": "reload"}  # /code/app: WORKDIR /code + app
     assert actions(plan, root, "lib/util.py") == {"api": "restart"}
     assert reasons(plan, root, "lib/util.py") == {
-        "api": "util.py is under bind ./lib:/code/lib, outside the reloader's watched dirs (app)"
+        "api": "util.py is under bind ./lib:/code/lib, outside what `uvicorn` watches (*.py in /code/app)"
     }
 
 
@@ -378,9 +380,13 @@ def test_read_only_binds_are_routed(root: Path) -> None:
 def test_the_deepest_bind_decides(root: Path) -> None:
     volumes = [bind(root, "/code"), bind(root / "app/static", "/static")]
     plan = make_plan(root, {"api": {"build": build(root), "command": UVICORN, "volumes": volumes}})
-    assert reasons(plan, root, "app/static/site.css") == {
-        "api": "site.css is under bind ./app/static:/static and it runs `uvicorn --reload`"
+    assert reasons(plan, root, "app/static/site.css") == {  # uvicorn watches *.py files only
+        "api": "site.css is under bind ./app/static:/static, outside what `uvicorn` watches (*.py in /code)"
     }
+    assert reasons(plan, root, "app/static/site.py") == {
+        "api": "site.py is under bind ./app/static:/static, outside what `uvicorn` watches (*.py in /code)"
+    }
+    assert actions(plan, root, "app/views.py") == {"api": "reload"}
 
 
 def test_decide_returns_action_and_reason(root: Path) -> None:

@@ -1,0 +1,138 @@
+"""The engine health check and the runner's signals, with a fake engine and real signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import anyio
+import pytest
+
+from devloop import events
+from devloop.compose import ComposeOptions
+from devloop.context import Context
+from devloop.engine import Engine
+from devloop.errors import EngineError
+from devloop.health import EngineHealth
+from devloop.runner import EXIT_FORCED, Runner
+from devloop.settings import Settings
+from devloop.startup import UpOptions
+from tests.unit.planning import make_plan
+
+
+class FakeEngine:
+    def __init__(self) -> None:
+        self.answers = True
+        self.pings = 0
+
+    def ping(self) -> None:
+        self.pings += 1
+        if not self.answers:
+            raise EngineError("the Docker Engine does not answer while checking that it runs: gone")
+
+
+def notices(seen: list[events.Event], level: str | None = None) -> list[str]:
+    return [e.message for e in seen if isinstance(e, events.Notice) and (level is None or e.level == level)]
+
+
+def test_an_engine_that_stops_is_reported_once_waited_for_and_resumed_once() -> None:
+    engine, seen, order = FakeEngine(), [], []
+
+    async def resume() -> None:
+        order.append("resume")
+        await anyio.sleep(0.05)
+
+    async def main() -> None:
+        health = EngineHealth(engine.ping, seen.append, interval=0.02, down_interval=0.02, on_resume=resume)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(health.run)
+            engine.answers = False
+            with anyio.fail_after(5):
+                while health.up:
+                    await anyio.sleep(0.01)
+
+            async def waiter(name: str) -> None:
+                await health.wait_up()
+                order.append(name)
+
+            tg.start_soon(waiter, "first action")
+            tg.start_soon(waiter, "second action")
+            pings = engine.pings
+            with anyio.fail_after(5):
+                while engine.pings < pings + 10:  # many failed pings: still one report
+                    await anyio.sleep(0.01)
+            assert order == []
+            engine.answers = True
+            with anyio.fail_after(5):
+                while len(order) < 3:
+                    await anyio.sleep(0.01)
+            tg.cancel_scope.cancel()
+
+    anyio.run(main)
+    assert order[0] == "resume" and sorted(order[1:]) == ["first action", "second action"]
+    assert len(notices(seen, "error")) == 1 and "does not answer" in notices(seen, "error")[0]
+    assert notices(seen, "info") == ["the Docker Engine answers again; resuming"]
+
+
+def test_checks_at_the_same_time_resume_once() -> None:
+    engine, seen, resumed = FakeEngine(), [], []
+
+    async def resume() -> None:
+        resumed.append(1)
+        await anyio.sleep(0.1)
+
+    async def main() -> None:
+        health = EngineHealth(engine.ping, seen.append, on_resume=resume)
+        health.mark_down("gone")
+        health.mark_down("still gone")  # said once
+        async with anyio.create_task_group() as tg:
+            for _ in range(5):
+                tg.start_soon(health.check)
+        assert health.up
+
+    anyio.run(main)
+    assert resumed == [1]
+    assert len(notices(seen, "error")) == 1
+
+
+def runner(tmp_path: Path, seen: list[events.Event]) -> Runner:
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nCOPY . /www\n")
+    plan = make_plan(tmp_path, {"web": {"build": {"context": str(tmp_path), "dockerfile": "Dockerfile"}}})
+    context = Context(ComposeOptions(cwd=tmp_path), Settings(), plan.project, plan)
+    return Runner(context, Engine(client=object()), seen.append, UpOptions())
+
+
+def test_a_second_signal_while_stopping_kills_children_and_forces_exit_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[events.Event] = []
+    run = runner(tmp_path, seen)
+    forced: list[int] = []
+    closed: list[bool] = []
+    run.force_exit = forced.append
+    run.before_forced_exit = lambda: closed.append(True)
+    killed: list[str] = []
+    monkeypatch.setattr("devloop.actions.kill_running", lambda: killed.append("x") or ["docker compose up"])
+
+    async def main() -> None:
+        async with anyio.create_task_group() as outer:
+            async with anyio.create_task_group() as work:
+                outer.start_soon(run._signals, work)
+                await anyio.sleep(0.1)
+                os.kill(os.getpid(), signal.SIGTERM)
+                await anyio.sleep(5)  # cancelled by the first signal
+                raise AssertionError("the first signal did not stop the work")
+            assert run.stopping and not forced
+            with anyio.fail_after(5):
+                # the shutdown is slow (a compose child that does not end): a second Ctrl-C
+                os.kill(os.getpid(), signal.SIGINT)
+                while not forced:
+                    await anyio.sleep(0.01)
+            outer.cancel_scope.cancel()
+
+    anyio.run(main)
+    assert forced == [EXIT_FORCED] and closed == [True] and killed == ["x"]
+    stopped = [e for e in seen if isinstance(e, events.Stopped)]
+    assert len(stopped) == 1 and stopped[0].exit_code == 130
+    assert any("SIGINT again" in m for m in notices(seen, "warning"))

@@ -1,0 +1,164 @@
+"""The watcher under faults, on a real file system: long writes, names that are not UTF-8, a
+watched folder deleted and created again, a folder moved in, noise."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import anyio
+
+from devloop.watcher import watch
+
+Batches = list[tuple[float, set[Path]]]
+
+
+def run_watch(
+    roots: list[Path],
+    act: Callable[[anyio.Event], Awaitable[None]],
+    debounce_ms: int = 200,
+    max_wait_ms: int = 2000,
+    errors: list[str] | None = None,
+) -> Batches:
+    """Watch `roots` while `act` changes files; `act` sets the event when done. Returns the batches
+    with the monotonic time each arrived."""
+    batches: Batches = []
+
+    async def main() -> None:
+        stop = anyio.Event()
+        async with anyio.create_task_group() as tg:
+
+            async def drive() -> None:
+                await anyio.sleep(0.3)  # the notifier is watching
+                await act(stop)
+
+            tg.start_soon(drive)
+            extra = (errors.append,) if errors is not None else ()
+            async for paths in watch(roots, debounce_ms, max_wait_ms, stop, *extra):
+                batches.append((time.monotonic(), paths))
+
+    anyio.run(main)
+    return batches
+
+
+def everything(batches: Batches) -> set[Path]:
+    return set().union(*(paths for _, paths in batches))
+
+
+def test_a_file_written_for_longer_than_the_quiet_time_is_one_batch_once_written(tmp_path: Path) -> None:
+    target = tmp_path / "big.bin"
+    done: list[float] = []
+
+    async def act(stop: anyio.Event) -> None:
+        with target.open("wb") as handle:
+            for _ in range(30):  # 3 s of writes (more than twice the quiet time), 0.1 s apart
+                handle.write(b"x" * 65536)
+                handle.flush()
+                await anyio.sleep(0.1)
+        done.append(time.monotonic())
+        await anyio.sleep(2)
+        stop.set()
+
+    batches = run_watch([tmp_path], act, debounce_ms=1000, max_wait_ms=60000)
+    assert [paths for _, paths in batches] == [{target}]
+    assert batches[0][0] >= done[0], "a batch came while the file was still being written"
+
+
+def test_max_wait_bounds_how_long_continuous_writes_are_held(tmp_path: Path) -> None:
+    target = tmp_path / "log.txt"
+    done: list[float] = []
+
+    async def act(stop: anyio.Event) -> None:
+        with target.open("w") as handle:
+            for i in range(30):  # 3 s of writes
+                handle.write(f"{i}\n")
+                handle.flush()
+                await anyio.sleep(0.1)
+        done.append(time.monotonic())
+        await anyio.sleep(1)
+        stop.set()
+
+    batches = run_watch([tmp_path], act, debounce_ms=400, max_wait_ms=800)
+    assert len([at for at, _ in batches if at < done[0]]) >= 2
+
+
+def test_a_name_that_is_not_utf8_loses_no_change(tmp_path: Path) -> None:
+    errors: list[str] = []
+    bad = os.fsencode(tmp_path) + b"/caf\xe9.txt"
+
+    async def act(stop: anyio.Event) -> None:
+        (tmp_path / "good.txt").write_text("x")
+        with open(bad, "wb") as handle:
+            handle.write(b"x")
+        (tmp_path / "also.txt").write_text("x")
+        await anyio.sleep(1)
+        (tmp_path / "later.txt").write_text("x")  # still watching afterwards
+        await anyio.sleep(1)
+        stop.set()
+
+    seen = everything(run_watch([tmp_path], act, errors=errors))
+    assert {tmp_path / "good.txt", tmp_path / "also.txt", tmp_path / "later.txt"} <= seen
+    assert Path(os.fsdecode(bad)) in seen
+    assert errors and "decode" in errors[0]
+
+
+def test_a_watched_folder_deleted_and_created_again_is_watched_again(tmp_path: Path) -> None:
+    project, context = tmp_path / "proj", tmp_path / "context"
+    project.mkdir()
+    context.mkdir()
+    (project / "compose.yaml").write_text("services: {}\n")
+    (context / "a.txt").write_text("a")
+
+    async def act(stop: anyio.Event) -> None:
+        shutil.rmtree(context)
+        await anyio.sleep(0.8)
+        context.mkdir()
+        (context / "b.txt").write_text("b")  # at once: before a new watch could be set up
+        await anyio.sleep(0.8)
+        (context / "c.txt").write_text("c")
+        await anyio.sleep(0.8)
+        stop.set()
+
+    seen = everything(run_watch([project / "compose.yaml", context], act))
+    assert {context / "a.txt", context / "b.txt", context / "c.txt"} <= seen
+
+
+def test_a_folder_moved_into_the_tree_counts_every_file_in_it(tmp_path: Path) -> None:
+    root, elsewhere = tmp_path / "root", tmp_path / "elsewhere"
+    root.mkdir()
+    (elsewhere / "pkg" / "sub").mkdir(parents=True)
+    for name in ("pkg/a.py", "pkg/sub/b.py", "pkg/sub/c.txt"):
+        (elsewhere / name).write_text("x")
+
+    async def act(stop: anyio.Event) -> None:
+        os.rename(elsewhere / "pkg", root / "pkg")
+        await anyio.sleep(1)
+        stop.set()
+
+    seen = everything(run_watch([root], act))
+    assert seen == {root / "pkg/a.py", root / "pkg/sub/b.py", root / "pkg/sub/c.txt"}  # not the folders
+
+
+def test_noise_symlink_loops_and_unwatched_paths_never_appear(tmp_path: Path) -> None:
+    root, other = tmp_path / "root", tmp_path / "other"
+    root.mkdir()
+    other.mkdir()
+    os.symlink(".", root / "loop")
+    os.symlink("b", root / "a")
+    os.symlink("a", root / "b")
+
+    async def act(stop: anyio.Event) -> None:
+        (root / ".DS_Store").write_text("x")
+        (root / "__pycache__").mkdir()
+        (root / "__pycache__" / "m.cpython-311.pyc").write_text("x")
+        (root / "._main.py").write_text("x")
+        (other / "main.py").write_text("x")
+        (root / "main.py").write_text("x")
+        await anyio.sleep(1)
+        stop.set()
+
+    seen = everything(run_watch([root], act))
+    assert seen == {root / "main.py"}

@@ -1,0 +1,164 @@
+"""devloop.shell: which command a start script finally runs, decided by its environment and arguments."""
+
+from __future__ import annotations
+
+import pytest
+
+from devloop.shell import run_script
+
+COOKIECUTTER_ENTRYPOINT = """\
+#!/bin/bash
+
+set -o errexit
+set -o pipefail
+set -o nounset
+
+if [ -z "${POSTGRES_USER:-}" ]; then
+    base_postgres_image_default_user='postgres'
+    export POSTGRES_USER="${base_postgres_image_default_user}"
+fi
+export DATABASE_URL="postgres://${POSTGRES_USER}:${POSTGRES_PASSWORD:-}@postgres:5432/app"
+
+postgres_ready() {
+python << END
+import sys
+if True:
+    sys.exit(0)
+END
+}
+until postgres_ready; do
+  >&2 echo 'Waiting for PostgreSQL to become available...'
+  sleep 1
+done
+>&2 echo 'PostgreSQL is available'
+
+exec "$@"
+"""
+
+BRANCHES = """\
+#!/bin/sh
+set -e
+if [ "$APP_ENV" = "dev" ]; then
+    exec uvicorn app:app --reload
+elif [ "$APP_ENV" = "test" ]; then
+    exec pytest
+else
+    exec gunicorn app:app
+fi
+"""
+
+CASE = """\
+case "$1" in
+  web|api)
+    shift
+    exec gunicorn --reload app:app "$@"
+    ;;
+  worker) exec celery -A app worker ;;
+  *)
+    exec "$@"
+    ;;
+esac
+"""
+
+
+@pytest.mark.parametrize(
+    ("env", "argv", "line"),
+    [
+        ({"APP_ENV": "dev"}, ("uvicorn", "app:app", "--reload"), 4),
+        ({"APP_ENV": "test"}, ("pytest",), 6),
+        ({"APP_ENV": "prod"}, ("gunicorn", "app:app"), 8),
+    ],
+)
+def test_if_elif_else_is_decided_by_the_environment(
+    env: dict[str, str], argv: tuple[str, ...], line: int
+) -> None:
+    run = run_script(BRANCHES, env)
+    assert (run.argv, run.line) == (argv, line)
+    assert run.decided[-1][0] in (3, 5)
+
+
+def test_an_unknown_variable_in_a_condition_cannot_be_told() -> None:
+    run = run_script(BRANCHES, {})
+    assert run.argv is None
+    assert run.why == "line 3: devloop cannot evaluate `[ $APP_ENV = dev ]`"
+
+
+def test_a_condition_whose_branches_only_set_variables_does_not_matter() -> None:
+    run = run_script(COOKIECUTTER_ENTRYPOINT, {}, ["/start"])
+    assert (run.argv, run.line) == (("/start",), 26)  # here-document, function and wait loop skipped
+    assert run.env["DATABASE_URL"].startswith("postgres://")
+
+
+@pytest.mark.parametrize(
+    ("args", "argv"),
+    [
+        (["web", "-w", "2"], ("gunicorn", "--reload", "app:app", "-w", "2")),
+        (["api"], ("gunicorn", "--reload", "app:app")),
+        (["worker"], ("celery", "-A", "app", "worker")),
+        (["python", "manage.py", "shell"], ("python", "manage.py", "shell")),
+    ],
+)
+def test_case_on_the_first_argument(args: list[str], argv: tuple[str, ...]) -> None:
+    assert run_script(CASE, {}, args).argv == argv
+
+
+@pytest.mark.parametrize(
+    ("script", "env", "argv"),
+    [
+        ('exec "$@"', {}, ("a", "b")),
+        ('set -- python "$@"\nexec "$@"', {}, ("python", "a", "b")),
+        ('if [ "${1#-}" != "$1" ]; then set -- node "$@"; fi\nexec "$@"', {}, ("a", "b")),
+        ('[ "$#" -eq 2 ] && echo two\nexec "$@"', {}, ("a", "b")),
+        ("export FLASK_DEBUG=1\nflask run", {}, ("flask", "run")),
+        ("cd /srv && exec uvicorn app:app", {}, ("uvicorn", "app:app")),
+        ("uvicorn app:app --reload 2>&1 | tee /var/log/app.log", {}, ("uvicorn", "app:app", "--reload")),
+        ("python manage.py migrate || exit 1\npython manage.py runserver", {},
+         ("python", "manage.py", "runserver")),
+        ("celery -A app worker &\nexec uvicorn app:app", {}, ("uvicorn", "app:app")),
+        ('exec uvicorn "${APP_MODULE:-main:app}" --port "$PORT"', {"PORT": "80"},
+         ("uvicorn", "main:app", "--port", "80")),
+        ("exec \\\n  uvicorn app:app \\\n  --reload", {}, ("uvicorn", "app:app", "--reload")),
+        ("echo '# not a comment'; exec app # a comment", {}, ("app",)),
+        ("[[ $MODE == dev* ]] && exec dev-server\nexec prod", {"MODE": "development"}, ("dev-server",)),
+        ("[[ $MODE == dev* ]] && exec dev-server\nexec prod", {"MODE": "production"}, ("prod",)),
+        ('[ -n "$DEBUG" ] || exec prod\nexec dev', {"DEBUG": ""}, ("prod",)),
+        ('[ -n "$DEBUG" ] || exec prod\nexec dev', {"DEBUG": "1"}, ("dev",)),
+        ('[ -z "$X" ] && X=1\nexec app', {}, ("app",)),
+    ],
+)  # fmt: skip
+def test_main_commands(script: str, env: dict[str, str], argv: tuple[str, ...]) -> None:
+    assert run_script(script, env, ["a", "b"]).argv == argv
+
+
+def test_what_runs_before_the_main_command_and_the_environment_it_gets() -> None:
+    run = run_script("set -e\ncd /srv\npip install -r requirements.txt\nexport A=1\nB=2 exec app", {"C": "3"})
+    assert run.argv == ("app",)
+    assert [r.argv for r in run.before] == [("pip", "install", "-r", "requirements.txt")]
+    assert run.before[0].line == 3
+    assert run.cwd == "/srv"
+    assert run.env == {"C": "3", "A": "1", "B": "2"}
+    assert run.env_lines == {"A": 4, "B": 5}
+
+
+@pytest.mark.parametrize(
+    ("script", "why"),
+    [
+        ("while true; do uvicorn app:app --reload; sleep 1; done", "line 1: a `while` loop runs last"),
+        ('case "$ROLE" in web) exec a ;; *) exec b ;; esac', "line 1: devloop cannot evaluate `case $ROLE`"),
+        ("if [ -f /app/dev ]; then exec a; fi\nexec b", "line 1: devloop cannot evaluate `[ -f /app/dev ]`"),
+        ("if [ x ]; then exec a", "line 1: `if` without `fi`"),
+        ('echo "unbalanced', "line 1: No closing quotation"),
+        (
+            '[ "$MODE" = dev ] && exec dev-server\nexec prod',
+            "line 1: devloop cannot evaluate `[ $MODE = dev ]`",
+        ),
+    ],
+)
+def test_what_devloop_cannot_tell_says_why(script: str, why: str) -> None:
+    run = run_script(script, {})
+    assert run.argv is None
+    assert run.why == why
+
+
+def test_an_empty_script_runs_nothing() -> None:
+    assert run_script("#!/bin/sh\n# nothing\n").argv == ()
