@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 
 def state_file() -> Path:
@@ -25,41 +26,22 @@ def verified_at(image_id: str) -> float | None:
 
 
 def record_verified(image_id: str, at: float) -> None:
-    path = state_file()
-    try:
-        data = json.loads(path.read_text())
-        if not isinstance(data, dict):
-            data = {}
-    except (OSError, ValueError):
-        data = {}
+    data = _read(state_file())
     data[image_id] = max(at, float(data.get(image_id, 0)))
     if len(data) > 500:  # keep the newest entries only
         data = dict(sorted(data.items(), key=lambda item: item[1])[-500:])
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data))
-        tmp.replace(path)
-    except OSError:
-        pass  # losing this only costs one cached rebuild at the next start
+    _write(state_file(), data)  # losing this only costs one cached rebuild at the next start
 
 
-def _times_file() -> Path:
-    return state_file().with_name("action-times.json")
-
-
-def record_duration(project: str, service: str, action: str, seconds: float) -> None:
-    """Keep the last 20 durations of each action per service, for `devloop plan` to compare."""
-    path = _times_file()
+def _read(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
-        if not isinstance(data, dict):
-            data = {}
     except (OSError, ValueError):
-        data = {}
-    key = f"{project}/{service}"
-    entry = data.setdefault(key, {})
-    entry[action] = ([*entry.get(action, []), round(seconds, 3)])[-20:]
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -69,13 +51,23 @@ def record_duration(project: str, service: str, action: str, seconds: float) -> 
         pass
 
 
+def _times_file() -> Path:
+    return state_file().with_name("action-times.json")
+
+
+def record_duration(project: str, service: str, action: str, seconds: float) -> None:
+    """Keep the last 20 durations of each action per service, for `devloop plan` to compare."""
+    path = _times_file()
+    data = _read(path)
+    key = f"{project}/{service}"
+    entry = data.setdefault(key, {})
+    entry[action] = ([*entry.get(action, []), round(seconds, 3)])[-20:]
+    _write(path, data)
+
+
 def median_durations(project: str, service: str) -> dict[str, float]:
     """Median seconds per action measured for this service on this machine."""
-    try:
-        data = json.loads(_times_file().read_text())
-        entry = data.get(f"{project}/{service}", {}) if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    entry = _read(_times_file()).get(f"{project}/{service}", {})
     result = {}
     for action, times in entry.items():
         if isinstance(times, list) and times:
