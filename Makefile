@@ -38,5 +38,13 @@ lint: venv
 	$(BIN)/ruff check devloop tests
 	$(BIN)/mypy devloop
 
-bench: venv testbed
-	$(BIN)/python bench/plan_bench.py
+# Benchmarks: they print figures and write docs/benchmarks.md and docs/benchmarks.png; they assert
+# nothing. A full run takes 30 minutes or more: run it on a quiet machine. BENCH_ARGS=--quick is a
+# smoke run (2 trials, small trees; written to bench/results/quick/).
+BENCH_ARGS ?=
+bench: venv testbed $(VENV)/.bench-installed
+	$(BIN)/python -m bench.run_all $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,bench]'
+	touch $@

@@ -1,0 +1,281 @@
+"""The results as markdown: one table per section, and the machine they were measured on.
+
+python -m bench.report bench/results/latest.json   # re-render docs/benchmarks.md and .png
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.common import Summary
+from bench.kinds import KINDS
+from bench.methods import COMPARE, METHODS
+
+DEBOUNCE_S = 0.3  # devloop's default debounce_ms
+IDLE_TARGET = {"cpu_pct": 1.0, "rss_mb": 80.0, "files": 100_000}
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return out + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def cell(data: dict[str, Any] | None, key: str = "samples") -> Summary:
+    return Summary.of(data.get(key, []) if data else [])
+
+
+def machine(results: dict[str, Any]) -> list[str]:
+    m, s = results["machine"], results["settings"]
+    trials = f"{s['trials']} per latency figure" + (
+        f" (+{s['warmup']} warm-up not counted)" if s["warmup"] else ""
+    )
+    rows = [
+        ["date", m["date"]],
+        ["CPUs", f"{m['cpus']} ({m['cpu_model']}), {m['memory_gb']} GiB memory"],
+        ["kernel", m["kernel"]],
+        ["Docker Engine / CLI", f"{m['dockerd']} / {m['docker_cli']}"],
+        ["Docker Compose", m["compose"]],
+        ["Python", m["python"]],
+        ["devloop", m["devloop"]],
+        ["trials", trials + f"; {s['storm_trials']} per storm; planner {s['planner_runs']} runs"],
+        ["load average at start", ", ".join(str(v) for v in m["load_average"])],
+    ]
+    if s.get("quick"):
+        rows.append(["mode", "**--quick smoke run: few trials, small trees; not for comparison**"])
+    return table(["", ""], rows)
+
+
+def latency(results: dict[str, Any]) -> list[str]:
+    data = results.get("latency") or {}
+    if not data:
+        return []
+    kinds = [k for k in KINDS if any(k in m["kinds"] for m in data.values())]
+    rows = []
+    for m in data.values():
+        row = [m["label"]] + [cell(m["kinds"].get(k)).text() if k in m["kinds"] else "" for k in kinds]
+        if m.get("error"):
+            row[0] += f" (**failed**: {m['error'][:120]})"
+        rows.append(row)
+    out = [
+        "## 1. Change-to-live latency",
+        "",
+        "From the write of a file to the moment the service observably runs the new code: `GET /` on the",
+        "api and on baked_api answers the new message; for the worker, the api's `/task` returns the new",
+        "task result (requests start once the worker container has restarted); for requirements.txt, the",
+        "api answers from a new container of a new image. Manual and bare commands start right after the",
+        "write. Median (min-max) in seconds; *never*: the command finished and the new code was not served",
+        "within the time limit. Each method runs on its own fresh copy of the example.",
+        "",
+        *table(["method", *[KINDS[k].label for k in kinds]], rows),
+        "",
+    ]
+    return out + compared(data, kinds)
+
+
+def compared(data: dict[str, Any], kinds: list[str]) -> list[str]:
+    """devloop next to the bare command it runs; target (issue 4): devloop <= 1.1 x bare + debounce."""
+    rows = []
+    for ours, bare in COMPARE.items():
+        if ours not in data or bare not in data:
+            continue
+        for kind in kinds:
+            mine, theirs = data[ours]["kinds"].get(kind), data[bare]["kinds"].get(kind)
+            if not mine or not theirs:
+                continue
+            a, b = cell(mine), cell(theirs)
+            own, command = cell(mine, "durations"), cell(theirs, "durations")
+            if a.median is None or b.median is None:
+                verdict = ratio = extra = "-"
+            else:
+                target = 1.1 * b.median + DEBOUNCE_S
+                ratio, extra = f"{a.median / b.median:.2f}", f"{a.median - b.median:+.2f} s"
+                verdict = f"{'met' if a.median <= target else 'MISSED'} (<= {target:.2f} s)"
+            commands = METHODS[bare].commands or {}
+            rows.append(
+                [
+                    f"{KINDS[kind].label}, {METHODS[ours].label}",
+                    a.text(),
+                    commands.get(kind, bare),
+                    b.text(),
+                    extra,
+                    ratio,
+                    verdict,
+                    own.text() if own.samples else "-",
+                    command.text() if command.samples else "-",
+                ]
+            )
+    if not rows:
+        return []
+    header = [
+        "change",
+        "devloop",
+        "bare command",
+        "bare",
+        "devloop - bare",
+        "ratio",
+        "target 1.1 x bare + 0.3 s",
+        "devloop's action",
+        "the command's run",
+    ]
+    return [
+        "### devloop next to the bare command it runs",
+        "",
+        "The same change with devloop and with only the command devloop runs (started by hand right after",
+        "the write). Target (issue 4): devloop adds at most 10 % plus the debounce (300 ms). The last two",
+        "columns: devloop's own action duration (its `duration_s`) and the bare command's run time.",
+        "",
+        *table(header, rows),
+        "",
+    ]
+
+
+def idle(results: dict[str, Any]) -> list[str]:
+    rows = []
+    for r in results.get("idle") or []:
+        if "error" in r:
+            rows.append([r["tool"], "-", f"**failed**: {r['error'][:120]}", "", "", "", ""])
+            continue
+        verdict = ""
+        if r["tool"] == "devloop" and r["files"] >= IDLE_TARGET["files"]:
+            ok = r["cpu_pct"] < IDLE_TARGET["cpu_pct"] and r["rss_mb"] < IDLE_TARGET["rss_mb"]
+            verdict = "met" if ok else "MISSED"
+        rows.append(
+            [
+                r["tool"],
+                f"{r['files']:,}",
+                f"{r['cpu_pct']:.2f} %",
+                f"{r['rss_mb']:.0f}",
+                f"{r['rss_peak_mb']:.0f}",
+                f"{r['ready_s']:.2f} s",
+                f"{r['seconds']:.0f} s, {r['processes']} process(es)",
+                verdict,
+            ]
+        )
+    if not rows:
+        return []
+    header = [
+        "tool",
+        "extra files watched",
+        "CPU (% of one core)",
+        "RSS MB (mean)",
+        "RSS MB (peak)",
+        "ready after",
+        "measured over",
+        "target",
+    ]
+    return [
+        "## 2. Idle cost",
+        "",
+        "Empty files under the bind-mounted ./app/bench_tree (1,000 per folder), made before the watcher",
+        "starts; CPU from /proc utime+stime and RSS from VmRSS, both summed over the process tree (devloop;",
+        "the docker CLI plus its docker-compose plugin). Target (issue 4): devloop under 1 % of a core and",
+        "under 80 MB at 100,000 files. The api is stopped in both projects: its uvicorn StatReload would",
+        "walk the tree inside the container every 0.25 s.",
+        "",
+        *table(header, rows),
+        "",
+    ]
+
+
+def storm(results: dict[str, Any]) -> list[str]:
+    by_tool: dict[str, list[dict[str, Any]]] = {}
+    for r in results.get("storm") or []:
+        by_tool.setdefault(r["tool"], []).append(r)
+    rows = []
+    for tool, runs in by_tool.items():
+        done = [r for r in runs if "error" not in r]
+        errors = [r["error"][:120] for r in runs if "error" in r]
+        if not done:
+            rows.append([tool, "-", "-", f"**failed**: {errors[0]}", "-"])
+            continue
+        actions = Summary.of([float(r["actions"]) for r in done])
+        kinds = "; ".join(", ".join(f"{n} {a}" for a, n in r["by_action"].items()) for r in done)
+        rows.append(
+            [
+                tool,
+                f"{done[0]['writes']:,}",
+                actions.text(unit="", digits=0),
+                kinds,
+                Summary.of([r["idle_s"] for r in done]).text(),
+            ]
+        )
+    if not rows:
+        return []
+    return [
+        "## 3. File storm",
+        "",
+        "A burst of writes (half new files under ./app, half under ./baked) on a fresh project per run.",
+        "Actions: devloop's `action` events with status `started`; Compose Watch's per-service",
+        "`Syncing`/`Rebuilding`/`restarted` lines. Idle: from the start of the burst to the last output line",
+        "or container start, once nothing was printed for 3 s.",
+        "",
+        *table(["tool", "writes", "actions (median, min-max)", "actions per run", "idle after"], rows),
+        "",
+    ]
+
+
+def planner(results: dict[str, Any]) -> list[str]:
+    rows = []
+    for r in results.get("planner") or []:
+        if "error" in r:
+            rows.append([str(r["services"]), "-", f"**failed**: {r['error'][:120]}", "", ""])
+            continue
+        s = [v * 1000 for v in r["samples"]]
+        rows.append(
+            [
+                str(r["services"]),
+                r["measurement"],
+                f"{Summary(s).median:.1f}",
+                f"{min(s):.1f}",
+                f"{max(s):.1f}",
+            ]
+        )
+    if not rows:
+        return []
+    return [
+        "## 4. Planner scale",
+        "",
+        "Generated projects (bench/plan_bench.py): the plan with the real `docker compose config` call and",
+        "image lookups, as `devloop plan` does, and the pure planning step; routing a batch of changed",
+        "paths through the plan.",
+        "Target (issue 3): 200 services planned in under 1 s.",
+        "",
+        *table(["services", "measurement", "median ms", "min ms", "max ms"], rows),
+        "",
+    ]
+
+
+def render(results: dict[str, Any], chart: str | None = "benchmarks.png") -> str:
+    lines = [
+        "# devloop benchmarks",
+        "",
+        "Written by `make bench` (`python -m bench.run_all`); the figures come from one run, every method",
+        "on the same machine one after another. Medians with (min-max).",
+        "",
+        *machine(results),
+        "",
+    ]
+    if chart:
+        lines += [f"![devloop benchmarks]({chart})", ""]
+    for section in (latency, idle, storm, planner):
+        lines += section(results)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main() -> None:
+    from bench.chart import render_png
+
+    source = Path(sys.argv[1] if len(sys.argv) > 1 else "bench/results/latest.json")
+    out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs")
+    results = json.loads(source.read_text())
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "benchmarks.md").write_text(render(results))
+    render_png(results, out / "benchmarks.png")
+    print(render(results, chart=None))
+
+
+if __name__ == "__main__":
+    main()
