@@ -121,7 +121,13 @@ class Executor:
             self.emit(
                 events.Notice(level="warning", message=f"kept {path}: named ._* but not an AppleDouble file")
             )
-        refused = await self._guard_data(decisions) | self._refuse_unreadable(decisions)
+        if self.context.settings.protect_data and not self.accept_data_loss:
+            refused = await self._guard_data(decisions)
+        else:  # only a warning: the build does not wait for `docker diff` (0.5-1 s a container)
+            refused = set()
+            if self._task_group is not None:
+                self._task_group.start_soon(self._guard_data, decisions)
+        refused |= self._refuse_unreadable(decisions)
         decisions = [d for d in decisions if d.service not in refused]
         names = [d.service for d in decisions]
         paths = sorted({p for d in decisions for p in d.paths})
@@ -175,8 +181,16 @@ class Executor:
         `protect_data = true` (and no --accept-data-loss) refuse, and return those services."""
         refused: set[str] = set()
         protect = self.context.settings.protect_data and not self.accept_data_loss
+        found: dict[str, list[str]] = {}
+
+        async def check(service: str) -> None:
+            found[service] = await anyio.to_thread.run_sync(self._lost_writes, service)
+
+        async with anyio.create_task_group() as tg:  # one `docker diff` per container, concurrently
+            for d in decisions:
+                tg.start_soon(check, d.service)
         for d in decisions:
-            writes = await anyio.to_thread.run_sync(self._lost_writes, d.service)
+            writes = found.get(d.service, [])
             if not writes:
                 continue
             paths = ", ".join(writes[:5]) + (f" and {len(writes) - 5} more" if len(writes) > 5 else "")

@@ -343,7 +343,8 @@ def lost_writes(changes: Iterable[tuple[str, int]], covered: Iterable[str]) -> l
     """From `docker diff` (path, kind: 0 changed, 1 added, 2 deleted), the topmost paths written
     outside every mount in `covered`, without noise and without the folders made for mount points."""
     kinds = {posixpath.normpath(p): k for p, k in changes if p}
-    targets = [posixpath.normpath(t) for t in covered]
+    # docker mounts its init binary at /sbin/docker-init for `init: true`: not a write of the app
+    targets = [posixpath.normpath(t) for t in covered] + ["/sbin/docker-init"]
     parents = {a for p in kinds for a in _ancestors(p)}
 
     def for_mount(path: str) -> bool:  # a folder made or changed to hold a mount point

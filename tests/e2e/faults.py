@@ -9,7 +9,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -141,19 +140,7 @@ def up(
 
 def start_devloop_with(stack: Stack, prefix: tuple[str, ...], *args: str) -> DevloopProcess:
     """start_devloop, optionally under a wrapper that execs it (same PID), e.g. setpriv."""
-    if not prefix:
-        return start_devloop(stack, *args)
-    process = subprocess.Popen(
-        [*prefix, sys.executable, "-m", "devloop", *args],
-        cwd=stack.directory,
-        env=stack.environ(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        bufsize=1,
-        stdin=subprocess.DEVNULL,
-    )
-    return DevloopProcess(process)
+    return start_devloop(stack, *args, prefix=prefix)
 
 
 def started(run: DevloopProcess, after: int, service: str, action: str | None = None) -> list[dict[str, Any]]:

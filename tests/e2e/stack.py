@@ -240,9 +240,10 @@ class DevloopProcess:
         return int(self.process.returncode)
 
 
-def start_devloop(stack: Stack, *args: str) -> DevloopProcess:
+def start_devloop(stack: Stack, *args: str, prefix: tuple[str, ...] = ()) -> DevloopProcess:
+    """`python -m devloop ARGS` in the stack's folder, optionally under a wrapper that execs it."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "devloop", *args],
+        [*prefix, sys.executable, "-m", "devloop", *args],
         cwd=stack.directory,
         env=stack.environ(),
         stdout=subprocess.PIPE,

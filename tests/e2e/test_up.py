@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from tests.e2e.faults import descendants
 from tests.e2e.stack import DevloopProcess, Stack, start_devloop, wait_until
 
 GENUINE_APPLEDOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00" + b"Mac OS X        " + b"\x00\x00" + b"\x00" * 4070
@@ -216,20 +217,6 @@ def test_an_edit_made_while_devloop_was_stopped_is_caught_up(
     assert not third.matching(event="catch_up")
 
 
-def _descendants(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout
-    children: dict[int, list[int]] = {}
-    for line in out.splitlines():
-        child, parent = (int(x) for x in line.split())
-        children.setdefault(parent, []).append(child)
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 def _processes_mentioning(text: str) -> list[str]:
     out = subprocess.run(["ps", "-e", "-o", "pid=,args="], capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if text in line and "pytest" not in line]
@@ -248,7 +235,7 @@ def test_a_signal_during_a_build_leaves_nothing_behind(
     mark = run.mark()
     stack.edit("baked/main.py", "hello from baked v1", "hello from baked v2")
     run.wait_event(after=mark, event="action", service="baked_api", status="started", timeout=30)
-    wait_until(lambda: _descendants(run.process.pid), 10, "the compose child process")
+    wait_until(lambda: descendants(run.process.pid), 10, "the compose child process")
     time.sleep(1)
     started = time.monotonic()
     assert run.stop(sig) == 0

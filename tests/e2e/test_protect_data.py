@@ -1,0 +1,37 @@
+"""protect_data: devloop refuses to recreate a container that wrote data outside its volumes,
+and without it only warns; the data stays where it was until the user accepts the loss."""
+
+from __future__ import annotations
+
+from tests.e2e.faults import container, docker, up, wait_content
+from tests.e2e.stack import DevloopProcess, Stack
+
+
+def test_protect_data_keeps_the_container(stack: Stack, devloop_runs: list[DevloopProcess]) -> None:
+    (stack.directory / "devloop.toml").write_text("protect_data = true\n")
+    run = up(stack, devloop_runs, "baked")
+    before = container(stack, "baked")
+    docker(stack, "exec", before["Id"], "sh", "-c", "mkdir -p /app/.temp && echo precious > /app/.temp/x")
+    mark = run.mark()
+    (stack.directory / "baked" / "index.txt").write_text("baked v2\n")
+    refused = run.wait_event(after=mark, event="action", service="baked", status="failed", timeout=120)
+    assert "refused" in refused["detail"] and "at /app" in refused["detail"]  # the topmost folder added
+    assert "--accept-data-loss" in refused["command"]
+    after = container(stack, "baked")
+    assert after["Id"] == before["Id"]
+    assert docker(stack, "exec", after["Id"], "cat", "/app/.temp/x") == "precious\n"
+    # `init: true` mounts /sbin/docker-init: that alone is not data, and is not named
+    assert "/sbin" not in refused["detail"]
+
+
+def test_without_protect_data_it_warns_and_rebuilds(stack: Stack, devloop_runs: list[DevloopProcess]) -> None:
+    run = up(stack, devloop_runs, "baked")
+    before = container(stack, "baked")
+    docker(stack, "exec", before["Id"], "sh", "-c", "mkdir -p /app/.temp && echo precious > /app/.temp/x")
+    mark = run.mark()
+    (stack.directory / "baked" / "index.txt").write_text("baked v2\n")
+    run.wait_event(after=mark, event="action", service="baked", status="succeeded", timeout=120)
+    warning = run.wait_event(after=mark, event="notice", level="warning", service="baked", timeout=30)
+    assert "at /app" in warning["message"]
+    wait_content(stack, "baked", "baked v2\n")
+    assert container(stack, "baked")["Id"] != before["Id"]
