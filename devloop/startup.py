@@ -119,6 +119,7 @@ class Startup(Executor):
         """Act once on services whose running code is older than their files."""
         states = await anyio.to_thread.run_sync(self.engine.states, self.context.project.name)
         started = {s.service: parse_docker_time(s.started_at) for s in states if s.status == "running"}
+        found: list[Decision] = []  # submitted together, so a shared build gets one command
         for plan in self.watched:
             if only is not None and plan.name not in only:
                 continue
@@ -134,7 +135,8 @@ class Startup(Executor):
                 action = Action.RESTART
             if reason is not None:
                 self.emit(events.CatchUp(service=plan.name, action=str(action), reason=reason))
-                self.submit_decisions([Decision(plan.name, action, f"catch-up: {reason}", ())])
+                found.append(Decision(plan.name, action, f"catch-up: {reason}", ()))
+        self.submit_decisions(found)
 
     def _image_time(self, image: str) -> float | None:
         """When the image was built, or last confirmed by a build to match its files."""
