@@ -136,6 +136,14 @@ class Engine:
         with engine_errors("reading engine info"):
             return dict(self.client.info())
 
+    def writable_sizes(self, project: str, service: str) -> dict[str, int]:
+        """Bytes in the writable layer of each running container of a service (SizeRw): cheap,
+        where a diff is not."""
+        labels = [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}={service}"]
+        with engine_errors("listing containers"):
+            found = self.client.api.containers(filters={"label": labels}, size=True)
+        return {str(c["Id"]): int(c.get("SizeRw") or 0) for c in found}
+
     def diff(self, container_id: str) -> list[tuple[str, int]]:
         """Paths a container changed (0), added (1) or deleted (2) in its writable layer."""
         with engine_errors("reading container changes"):

@@ -18,11 +18,15 @@ from devloop.engine import Engine
 from devloop.errors import EngineError
 from devloop.findings import lost_writes
 from devloop.health import EngineHealth
+from devloop.layers import WrittenLayers
 from devloop.model import Action
 from devloop.planner import Decision
 
 Emit = Callable[[events.Event], None]
 ENGINE_AWAY = "the Docker Engine stopped answering; devloop acts again once it answers"
+# After an action, a service's new container has started up (and written its caches) by then;
+# its writable layer is read in that quiet moment rather than beside the next build.
+READ_AHEAD_S = 3.0
 
 
 @dataclass
@@ -53,6 +57,8 @@ class Executor:
     refreshing: set[str]
     accept_data_loss: bool
     health: EngineHealth
+    layers: WrittenLayers
+    _read_ahead: dict[str, object]  # service -> the latest read scheduled for it
     _task_group: TaskGroup | None
 
     def _confirm_images(self, names: list[str], at: float) -> None:
@@ -218,13 +224,29 @@ class Executor:
         plan = self.context.plan.service(service)
         covered = [str(v) for v in plan.service.volumes] + [str(b.target) for b in plan.service.binds]
         covered += sorted(self.synced.get(service, ()))
-        found: list[str] = []
         try:
-            for container in self.engine.containers(self.context.project.name, service):
-                found += [w.path for w in lost_writes(self.engine.diff(container.id), covered)]
+            changes = self.layers.changes(self.context.project.name, service)
         except EngineError:
             return []
-        return sorted(set(found))
+        return sorted({w.path for w in lost_writes(changes, covered)})
+
+    def read_layers_later(self, names: list[str]) -> None:
+        """Read the writable layers of these services (those with a build: a rebuild recreates
+        them) after READ_AHEAD_S, unless another action comes first; see devloop.layers."""
+        known = set(self.context.project.service_names)
+        names = [n for n in names if n in known and self.context.plan.service(n).service.build]
+        if not names or self._task_group is None:
+            return
+        token = object()
+        self._read_ahead.update(dict.fromkeys(names, token))
+        self._task_group.start_soon(self._read_layers_after, names, token)
+
+    async def _read_layers_after(self, names: list[str], token: object) -> None:
+        await anyio.sleep(READ_AHEAD_S)
+        for name in names:  # one at a time: each diff keeps the engine busy
+            group = self.groups.get(name)
+            if self._read_ahead.get(name) is token and group is not None and not group.running:
+                await anyio.to_thread.run_sync(self._lost_writes, name)
 
     async def _sync(self, decision: Decision) -> Decision | bool | None:
         raise NotImplementedError  # devloop.syncing.Syncing

@@ -24,6 +24,7 @@ from devloop.engine import Engine
 from devloop.errors import DevloopError, EngineError
 from devloop.executor import Emit, Group
 from devloop.health import EngineHealth
+from devloop.layers import WrittenLayers
 from devloop.model import Action
 from devloop.planner import Decision
 from devloop.projectfiles import ProjectFiles
@@ -66,6 +67,8 @@ class Runner(ProjectFiles, Syncing):
         self.synced: dict[str, set[str]] = {}
         self.accept_data_loss = up.accept_data_loss
         self.refreshing: set[str] = set()
+        self.layers = WrittenLayers(engine)
+        self._read_ahead: dict[str, object] = {}
         self._task_group: TaskGroup | None = None
         self._pinger: Engine | None = None
         self.before_forced_exit = before_forced_exit
@@ -117,6 +120,7 @@ class Runner(ProjectFiles, Syncing):
                     await self._compose_start()
                 await self._check_mounts()
                 await self._catch_up()
+                self.read_layers_later([s.name for s in self.watched])
                 tg.start_soon(self.health.run)
                 tg.start_soon(self._watch_loop)
             if self.up.down:
@@ -236,6 +240,7 @@ class Runner(ProjectFiles, Syncing):
                     for decision in batch.values():  # the engine is down: keep the work
                         group.merge(decision)
                     await self._wait_for_engine()
+                self.read_layers_later(list(batch))
         finally:
             group.running = False
 

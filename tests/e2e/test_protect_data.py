@@ -3,14 +3,27 @@ and without it only warns; the data stays where it was until the user accepts th
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
+from devloop.executor import READ_AHEAD_S
 from tests.e2e.faults import container, docker, up, wait_content
 from tests.e2e.stack import DevloopProcess, Stack
 
 
-def test_protect_data_keeps_the_container(stack: Stack, devloop_runs: list[DevloopProcess]) -> None:
+# "after the read-ahead": devloop has already read the container's layer (without the data) in a
+# quiet moment; the data written since must still be found, not the earlier read reused.
+@pytest.mark.parametrize("written", ["at once", "after the read-ahead"])
+def test_protect_data_keeps_the_container(
+    stack: Stack, devloop_runs: list[DevloopProcess], written: str
+) -> None:
     (stack.directory / "devloop.toml").write_text("protect_data = true\n")
     run = up(stack, devloop_runs, "baked")
     before = container(stack, "baked")
+    if written == "after the read-ahead":  # a layer of some bytes (not data: /tmp), read ahead
+        docker(stack, "exec", before["Id"], "sh", "-c", "echo scratch > /tmp/scratch")
+        time.sleep(READ_AHEAD_S + 3)
     docker(stack, "exec", before["Id"], "sh", "-c", "mkdir -p /app/.temp && echo precious > /app/.temp/x")
     mark = run.mark()
     (stack.directory / "baked" / "index.txt").write_text("baked v2\n")
