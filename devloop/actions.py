@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import anyio
 from anyio.abc import Process
@@ -32,6 +33,15 @@ class Outcome:
     detail: str | None = None
     command: str | None = None
     engine_down: bool = False
+
+    def ended(self) -> dict[str, Any]:
+        """The fields of the action event that reports this outcome."""
+        return {
+            "status": "succeeded" if self.ok else "failed",
+            "duration_s": round(self.duration_s, 3),
+            "detail": self.detail,
+            "command": self.command,
+        }
 
 
 async def stop_process(process: Process, grace: float = STOP_GRACE_S) -> None:

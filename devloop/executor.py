@@ -163,15 +163,7 @@ class Executor:
                 build = self.context.plan.service(d.service).service.build
                 found = failure_location(outcome.detail or "", build.dockerfile if build else None)
                 where = f"{found[0]}:{found[1]}" if found else (str(build.dockerfile) if build else None)
-            self._action_event(
-                d,
-                "rebuild",
-                "succeeded" if outcome.ok else "failed",
-                duration_s=round(outcome.duration_s, 3),
-                detail=outcome.detail,
-                command=outcome.command,
-                location=where,
-            )
+            self._action_event(d, "rebuild", **outcome.ended(), location=where)
         return True
 
     def _refuse_unreadable(self, decisions: list[Decision]) -> set[str]:
@@ -258,13 +250,7 @@ class Executor:
             self.health.mark_down(outcome.detail or "it stopped answering during a restart")
             self._action_event(decision, "restart", "failed", detail=ENGINE_AWAY)
             return False
-        self._action_event(
-            decision,
-            "restart",
-            "succeeded" if outcome.ok else "failed",
-            duration_s=round(outcome.duration_s, 3),
-            detail=outcome.detail,
-        )
+        self._action_event(decision, "restart", **outcome.ended())
         return True
 
     async def _wait_for_engine(self) -> None:

@@ -65,17 +65,7 @@ class ProjectFiles(Startup):
                 break
             # the engine went away meanwhile: once it answers again, recreate once
         for name in selected:
-            self.emit(
-                events.Action(
-                    service=name,
-                    action="recreate",
-                    status="succeeded" if outcome.ok else "failed",
-                    reason=reason,
-                    duration_s=round(outcome.duration_s, 3),
-                    detail=outcome.detail,
-                    command=outcome.command,
-                )
-            )
+            self.emit(events.Action(service=name, action="recreate", reason=reason, **outcome.ended()))
         if outcome.ok and added & set(selected):
             await self._catch_up(added & set(selected))
 

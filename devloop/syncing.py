@@ -82,16 +82,6 @@ class Syncing(Executor):
             outcome = await actions.compose_build(self.context.options, [service])
             if outcome.ok:
                 await anyio.to_thread.run_sync(self._confirm_images, [service], started)
-            self.emit(
-                events.Action(
-                    service=service,
-                    action="image",
-                    status="succeeded" if outcome.ok else "failed",
-                    reason=reason,
-                    duration_s=round(outcome.duration_s, 3),
-                    detail=outcome.detail,
-                    command=outcome.command,
-                )
-            )
+            self.emit(events.Action(service=service, action="image", reason=reason, **outcome.ended()))
         finally:
             self.refreshing.discard(service)
