@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -89,16 +89,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"devloop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = _compose_options_parser()
-    raw = argparse.RawDescriptionHelpFormatter
 
-    up = sub.add_parser(
-        "up",
-        parents=[parent],
-        formatter_class=raw,
-        help="watch and act on every change",
-        description="Bring the services up, then watch their code and act on every change.",
-        epilog="examples:\n  devloop up\n  devloop up api celery_worker --json\n  devloop up --no-start",
-    )
+    def command(
+        name: str, func: Callable[[argparse.Namespace], int], summary: str, text: str, *examples: str
+    ) -> argparse.ArgumentParser:
+        made = sub.add_parser(
+            name,
+            parents=[parent],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            help=summary,
+            description=text,
+            epilog="examples:\n" + "\n".join(f"  devloop {e}" for e in examples),
+        )
+        made.set_defaults(func=func)
+        return made
+
+    up = command(
+        "up", cmd_up, "watch and act on every change",
+        "Bring the services up, then watch their code and act on every change.",
+        "up", "up api celery_worker --json", "up --no-start",
+    )  # fmt: skip
     up.add_argument(
         "services", nargs="*", metavar="SERVICE", help="services to bring up and watch (default: all)"
     )
@@ -111,56 +121,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="recreate containers even when they wrote data outside volumes (with protect_data = true)",
     )
     up.add_argument("--debounce-ms", type=int, metavar="MS", help="quiet time before acting (default 300)")
-    up.set_defaults(func=cmd_up)
 
-    plan = sub.add_parser(
-        "plan",
-        parents=[parent],
-        formatter_class=raw,
-        help="explain what devloop would do",
-        description="Show each service's strategy and why, or what changes to PATHs would do.",
-        epilog="examples:\n  devloop plan\n  devloop plan --json\n  devloop plan app/tasks.py requirements.txt",  # noqa: E501
-    )
+    plan = command(
+        "plan", cmd_plan, "explain what devloop would do",
+        "Show each service's strategy and why, or what changes to PATHs would do.",
+        "plan", "plan --json", "plan app/tasks.py requirements.txt",
+    )  # fmt: skip
     plan.add_argument("paths", nargs="*", metavar="PATH", help="changed paths to explain")
     plan.add_argument("--json", action="store_true", help="print JSON (shape in the README)")
-    plan.set_defaults(func=cmd_plan)
 
-    doctor = sub.add_parser(
-        "doctor",
-        parents=[parent],
-        formatter_class=raw,
-        help="check mounts and data safety",
-        description="Check the engine, bind mounts, data written where it will be lost, and stale images.",
-        epilog="examples:\n  devloop doctor\n  devloop doctor --json",
-    )
+    doctor = command(
+        "doctor", cmd_doctor, "check mounts and data safety",
+        "Check the engine, bind mounts, data written where it will be lost, and stale images.",
+        "doctor", "doctor --json",
+    )  # fmt: skip
     doctor.add_argument("--json", action="store_true", help="print JSON (shape in the README)")
-    doctor.set_defaults(func=cmd_doctor)
 
-    clean = sub.add_parser(
-        "clean",
-        parents=[parent],
-        formatter_class=raw,
-        help="delete AppleDouble ._* files",
-        description="Delete genuine macOS AppleDouble files (never other ._* files) under the "
+    clean = command(
+        "clean", cmd_clean, "delete AppleDouble ._* files",
+        "Delete genuine macOS AppleDouble files (never other ._* files) under the "
         "build contexts and bind sources of the project, or under the given PATHs.",
-        epilog="examples:\n  devloop clean --dry-run\n  devloop clean ./app",
-    )
+        "clean --dry-run", "clean ./app",
+    )  # fmt: skip
     clean.add_argument("paths", nargs="*", metavar="PATH", help="folders to clean (default: the project's)")
     clean.add_argument("--dry-run", action="store_true", help="list what would be removed; remove nothing")
     clean.add_argument("--json", action="store_true", help="print JSON")
-    clean.set_defaults(func=cmd_clean)
 
-    init = sub.add_parser(
-        "init",
-        parents=[parent],
-        formatter_class=raw,
-        help="write a commented devloop.toml",
-        description="Write devloop.toml beside the compose file: every setting with its default, and each "
+    init = command(
+        "init", cmd_init, "write a commented devloop.toml",
+        "Write devloop.toml beside the compose file: every setting with its default, and each "
         "service's inferred strategy with the reason, so you can see and pin it.",
-        epilog="examples:\n  devloop init\n  devloop init --force",
-    )
+        "init", "init --force",
+    )  # fmt: skip
     init.add_argument("--force", action="store_true", help="overwrite an existing devloop.toml")
-    init.set_defaults(func=cmd_init)
     return parser
 
 
