@@ -96,21 +96,15 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
 
 
 def _open_quote(line: str) -> bool:
-    quote = ""
-    escaped = False
-    for char in line:
-        if escaped:
-            escaped = False
-        elif char == "\\" and quote != "'":
-            escaped = True
-        elif quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-    return bool(quote)
+    return bool(_scan(line)[1])
 
 
 def _strip_comment(line: str) -> str:
+    return line[: _scan(line)[0]]
+
+
+def _scan(line: str) -> tuple[int, str]:
+    """Where a `#` comment starts (len(line) without one), and the quote left open at the end."""
     quote, escaped, previous = "", False, " "
     for index, char in enumerate(line):
         if escaped:
@@ -122,9 +116,9 @@ def _strip_comment(line: str) -> str:
         elif char in "'\"":
             quote = char
         elif char == "#" and (previous.isspace() or previous in ";&|"):
-            return line[:index]
+            return index, ""
         previous = char
-    return line
+    return len(line), quote
 
 
 def _commands(line: str, number: int) -> list[Command]:
