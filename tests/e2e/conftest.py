@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.faults import busybox_stack, teardown
-from tests.e2e.stack import DevloopProcess, Stack, engine_problem, make_stack
+from tests.e2e.stack import DevloopProcess, Stack, engine_problem, stack_of
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -30,11 +30,8 @@ def real_engine() -> None:
 @pytest.fixture
 def example_stack(tmp_path: Path) -> Iterator[Stack]:
     """The fastapi-celery example copied under tmp, with its own project name and ports."""
-    stack = make_stack(tmp_path, "fastapi-celery", ("api", "baked"))
-    try:
+    with stack_of(tmp_path, "fastapi-celery", ("api", "baked"), source="examples") as stack:
         yield stack
-    finally:
-        stack.down()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.stack import DevloopProcess, Stack, start_devloop, wait_until
+from tests.e2e.stack import DevloopProcess, Stack, wait_until
 
 BUSYBOX = "devloop-testbed/busybox:latest"
 
@@ -120,27 +120,6 @@ def teardown(stack: Stack, runs: list[DevloopProcess] | None = None) -> None:
         names = docker(stack, kind, "ls", "-q", "--filter", label, check=False).split()
         if names:
             docker(stack, kind, "rm", *names, check=False)
-
-
-def up(
-    stack: Stack,
-    runs: list[DevloopProcess],
-    *args: str,
-    prefix: tuple[str, ...] = (),
-    debounce: str | None = "200",
-) -> DevloopProcess:
-    """`devloop up --json` that is ready (--debounce-ms 200 unless told); the devloop_runs fixture
-    ends it by PID."""
-    quiet = ("--debounce-ms", debounce) if debounce else ()
-    run = start_devloop_with(stack, prefix, "up", "--json", *quiet, *args)
-    runs.append(run)
-    run.wait_event(event="ready", timeout=180)
-    return run
-
-
-def start_devloop_with(stack: Stack, prefix: tuple[str, ...], *args: str) -> DevloopProcess:
-    """start_devloop, optionally under a wrapper that execs it (same PID), e.g. setpriv."""
-    return start_devloop(stack, *args, prefix=prefix)
 
 
 def started(run: DevloopProcess, after: int, service: str, action: str | None = None) -> list[dict[str, Any]]:

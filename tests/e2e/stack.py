@@ -16,7 +16,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,18 @@ def make_stack(
     return Stack(directory, project, ports, env)
 
 
+@contextmanager
+def stack_of(
+    tmp_path: Path, example: str, services_with_ports: tuple[str, ...], source: str = "fixtures"
+) -> Iterator[Stack]:
+    """make_stack, torn down with `down -v` whatever happens."""
+    stack = make_stack(tmp_path, example, services_with_ports, source)
+    try:
+        yield stack
+    finally:
+        stack.down()
+
+
 class DevloopProcess:
     """A `devloop` child process whose JSON events are collected by a reader thread; it is ended
     by its own PID."""
@@ -253,3 +266,19 @@ def start_devloop(stack: Stack, *args: str, prefix: tuple[str, ...] = ()) -> Dev
         stdin=subprocess.DEVNULL,
     )
     return DevloopProcess(process)
+
+
+def up(
+    stack: Stack,
+    runs: list[DevloopProcess],
+    *args: str,
+    prefix: tuple[str, ...] = (),
+    debounce: str | None = "200",
+) -> DevloopProcess:
+    """`devloop up --json` that is ready (--debounce-ms 200 unless told), optionally under a wrapper
+    that execs it (same PID); the devloop_runs fixture ends it by its PID."""
+    quiet = ("--debounce-ms", debounce) if debounce else ()
+    run = start_devloop(stack, "up", "--json", *quiet, *args, prefix=prefix)
+    runs.append(run)
+    run.wait_event(event="ready", timeout=300)
+    return run

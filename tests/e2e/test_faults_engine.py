@@ -21,12 +21,11 @@ from tests.e2e.faults import (
     remove_engine,
     started,
     teardown,
-    up,
     wait_content,
     wait_seen,
 )
 from tests.e2e.second_engine import need
-from tests.e2e.stack import DevloopProcess, Stack
+from tests.e2e.stack import DevloopProcess, Stack, up
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,11 @@ from tests.e2e.faults import (
     container,
     read_in,
     started,
-    up,
     wait_content,
     wait_notice,
     wait_seen,
 )
-from tests.e2e.stack import DevloopProcess, Stack
+from tests.e2e.stack import DevloopProcess, Stack, up
 
 
 def test_a_dockerfile_that_does_not_parse_keeps_the_old_container_and_the_fix_recovers(

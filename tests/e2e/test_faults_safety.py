@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.faults import read_in, up, wait_content
-from tests.e2e.stack import DevloopProcess, Stack
+from tests.e2e.faults import read_in, wait_content
+from tests.e2e.stack import DevloopProcess, Stack, up
 
 GENUINE = b"\x00\x05\x16\x07\x00\x02\x00\x00" + b"Mac OS X        " + b"\x00\x00" + b"\x00" * 100
 SHORT = GENUINE[:20]  # the magic, but shorter than any AppleDouble header: user data

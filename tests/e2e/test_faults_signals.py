@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.faults import COMPOSE, busybox_stack, container, descendants, teardown, up
-from tests.e2e.stack import DevloopProcess, Stack, wait_until
+from tests.e2e.faults import COMPOSE, busybox_stack, container, descendants, teardown
+from tests.e2e.stack import DevloopProcess, Stack, up, wait_until
 
 
 def slow_stop(seconds: int) -> str:

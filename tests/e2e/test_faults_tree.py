@@ -18,11 +18,10 @@ from tests.e2e.faults import (
     read_in,
     started,
     teardown,
-    up,
     wait_content,
 )
 from tests.e2e.second_engine import need
-from tests.e2e.stack import DevloopProcess, Stack
+from tests.e2e.stack import DevloopProcess, Stack, up
 
 
 def ls(stack: Stack, service: str, folder: str = "/www") -> list[bytes]:

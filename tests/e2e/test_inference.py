@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import DevloopProcess, Stack, make_stack, start_devloop, wait_until
+from tests.e2e.stack import DevloopProcess, Stack, stack_of, up, wait_until
 from tests.e2e.test_plan import FIXTURES, copy_project, devloop, plan, strategies
 
 
@@ -402,27 +402,14 @@ def test_develop_watch_rules_are_followed(tmp_path: Path) -> None:
 
 @pytest.fixture
 def deps_stack(tmp_path: Path) -> Iterator[Stack]:
-    stack = make_stack(tmp_path, "dependency-volumes", ("api", "control"), source="fixtures")
-    try:
+    with stack_of(tmp_path, "dependency-volumes", ("api", "control")) as stack:
         yield stack
-    finally:
-        stack.down()
 
 
 @pytest.fixture
 def single_file_stack(tmp_path: Path) -> Iterator[Stack]:
-    stack = make_stack(tmp_path, "single-file-mount", ("web", "control"), source="fixtures")
-    try:
+    with stack_of(tmp_path, "single-file-mount", ("web", "control")) as stack:
         yield stack
-    finally:
-        stack.down()
-
-
-def up(stack: Stack, runs: list[DevloopProcess]) -> DevloopProcess:
-    run = start_devloop(stack, "up", "--json", "--debounce-ms", "200")
-    runs.append(run)
-    run.wait_event(event="ready", timeout=300)
-    return run
 
 
 def has_package(image: str, package: str) -> bool:

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from devloop.executor import READ_AHEAD_S
-from tests.e2e.faults import container, docker, up, wait_content
-from tests.e2e.stack import DevloopProcess, Stack
+from tests.e2e.faults import container, docker, wait_content
+from tests.e2e.stack import DevloopProcess, Stack, up
 
 
 # "after the read-ahead": devloop has already read the container's layer (without the data) in a

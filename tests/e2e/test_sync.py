@@ -13,23 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.second_engine import load_image, need, start_second_engine, stop_second_engine
-from tests.e2e.stack import DevloopProcess, Stack, make_stack, start_devloop, wait_until
+from tests.e2e.stack import DevloopProcess, Stack, make_stack, stack_of, up, wait_until
 
 
 @pytest.fixture
 def sync_stack(tmp_path: Path) -> Iterator[Stack]:
-    stack = make_stack(tmp_path, "sync-baked", ("flat", "nested"), source="fixtures")
-    try:
+    with stack_of(tmp_path, "sync-baked", ("flat", "nested")) as stack:
         yield stack
-    finally:
-        stack.down()
-
-
-def up(stack: Stack, runs: list[DevloopProcess], *args: str) -> DevloopProcess:
-    run = start_devloop(stack, "up", "--json", *args)
-    runs.append(run)
-    run.wait_event(event="ready", timeout=240)
-    return run
 
 
 def test_sync_serves_baked_edits_without_a_rebuild(

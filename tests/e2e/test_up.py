@@ -10,16 +10,9 @@ import time
 import pytest
 
 from tests.e2e.faults import descendants
-from tests.e2e.stack import DevloopProcess, Stack, start_devloop, wait_until
+from tests.e2e.stack import DevloopProcess, Stack, up, wait_until
 
 GENUINE_APPLEDOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00" + b"Mac OS X        " + b"\x00\x00" + b"\x00" * 4070
-
-
-def up(stack: Stack, runs: list[DevloopProcess], *args: str) -> DevloopProcess:
-    run = start_devloop(stack, "up", "--json", "--debounce-ms", "200", *args)
-    runs.append(run)
-    run.wait_event(event="ready", timeout=240)
-    return run
 
 
 def image_id(stack: Stack, service: str) -> str:
