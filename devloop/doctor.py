@@ -20,32 +20,30 @@ from rich.table import Table
 from devloop import ui
 from devloop.appledouble import clean
 from devloop.catchup import baked_is_stale, parse_docker_time
+from devloop.checks.engine import (
+    EngineKind,
+    compose_finding,
+    context_finding,
+    engine_finding,
+    engine_kind,
+    unreachable_finding,
+)
+from devloop.checks.filesystems import filesystem_finding, filesystem_of
+from devloop.checks.images import (
+    appledouble_finding,
+    command_finding,
+    misplaced_mount_finding,
+    not_running_finding,
+    stale_container_finding,
+    stale_image_finding,
+)
+from devloop.checks.writes import env_path_findings, lost_write_findings, lost_writes
 from devloop.compose import ComposeOptions
 from devloop.context import load_context
 from devloop.dockerfile import read_dockerfile
 from devloop.engine import SERVICE_LABEL, Engine
 from devloop.errors import DevloopError, EngineError
-from devloop.findings import (
-    EngineKind,
-    Finding,
-    appledouble_finding,
-    command_finding,
-    compose_finding,
-    context_finding,
-    engine_finding,
-    engine_kind,
-    env_path_findings,
-    filesystem_finding,
-    filesystem_of,
-    lost_write_findings,
-    lost_writes,
-    misplaced_mount_finding,
-    not_running_finding,
-    ordered,
-    stale_container_finding,
-    stale_image_finding,
-    unreachable_finding,
-)
+from devloop.findings import Finding, ordered
 from devloop.ignore import NOISE_DIRS
 from devloop.mounts import check_container
 from devloop.planner import ProjectPlan, ServicePlan, show

@@ -12,11 +12,11 @@ from anyio.abc import TaskGroup
 
 from devloop import actions, buildguard, events, state
 from devloop.buildlog import failure_location
+from devloop.checks.writes import lost_writes
 from devloop.context import Context
 from devloop.depvolumes import volume_notices
 from devloop.engine import Engine
 from devloop.errors import EngineError
-from devloop.findings import lost_writes
 from devloop.health import EngineHealth
 from devloop.layers import WrittenLayers
 from devloop.model import Action

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from devloop.checks.engine import EngineKind, share_hint
 from devloop.container_view import (
     PROBE_PREFIX,
     SAMPLE,
@@ -32,7 +33,7 @@ from devloop.container_view import (
 )
 from devloop.engine import SERVICE_LABEL, Engine
 from devloop.errors import EngineError
-from devloop.findings import EngineKind, Finding, share_hint
+from devloop.findings import Finding
 from devloop.planner import ProjectPlan, show
 
 __all__ = [

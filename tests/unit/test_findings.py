@@ -6,27 +6,26 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from devloop.findings import (
+from devloop.checks.engine import (
     EngineKind,
-    Finding,
-    LostWrite,
-    command_finding,
     compose_finding,
     context_finding,
     engine_finding,
     engine_kind,
-    env_path_findings,
-    env_paths,
-    filesystem_finding,
-    filesystem_of,
-    is_noise,
-    lost_write_findings,
-    lost_writes,
-    ordered,
-    parse_mountinfo,
     share_hint,
     unreachable_finding,
 )
+from devloop.checks.filesystems import filesystem_finding, filesystem_of, parse_mountinfo
+from devloop.checks.images import command_finding
+from devloop.checks.writes import (
+    LostWrite,
+    env_path_findings,
+    env_paths,
+    is_noise,
+    lost_write_findings,
+    lost_writes,
+)
+from devloop.findings import Finding, ordered
 from devloop.mounts import (
     Listing,
     MountCheck,
