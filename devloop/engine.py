@@ -90,6 +90,20 @@ class Engine:
             except docker.errors.ImageNotFound:
                 return None
 
+    def remove_dangling_images(self, project: str) -> int:
+        """Remove the untagged images compose built for this project (what rebuilds leave behind)
+        that no container uses, as `compose watch --prune` does; returns how many went."""
+        labels = f"{PROJECT_LABEL}={project}"
+        removed = 0
+        with engine_errors("removing replaced images"):
+            for image in self.client.api.images(filters={"dangling": True, "label": labels}):
+                try:
+                    self.client.api.remove_image(image["Id"])
+                    removed += 1
+                except docker.errors.APIError:  # a container (maybe stopped) still uses it
+                    continue
+        return removed
+
     def image_created(self, name: str) -> str | None:
         with engine_errors(f"inspecting image {name}"):
             try:

@@ -3,6 +3,7 @@ and the image refresh after it in devloop.syncing. Runner inherits both; neither
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,6 +71,12 @@ class Executor:
             image_id = self.engine.image_id(image) if image else None
             if image_id:
                 state.record_verified(image_id, at)
+
+    def _prune_images(self) -> None:
+        """The images rebuilds replaced, once no container uses them: a day of edits would leave
+        hundreds of dangling images otherwise."""
+        with contextlib.suppress(EngineError):
+            self.engine.remove_dangling_images(self.context.project.name)
 
     async def _execute(self, batch: dict[str, Decision]) -> bool:
         """Run one batch of a group; False when the engine was down and nothing was done."""
@@ -150,6 +157,8 @@ class Executor:
         outcome = await actions.compose_up(self.context.options, names, build=True, renew_anon_volumes=renew)
         if outcome.ok:
             await anyio.to_thread.run_sync(self._confirm_images, names, build_started)
+            if self._task_group is not None:
+                self._task_group.start_soon(anyio.to_thread.run_sync, self._prune_images)
         if outcome.engine_down or (not outcome.ok and not await self.health.check()):
             self.health.mark_down("it stopped answering during a rebuild")
             for d in decisions:

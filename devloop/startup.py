@@ -66,6 +66,8 @@ class Startup(Executor):
         after = await anyio.to_thread.run_sync(self._image_ids)
         built = [name for name, image_id in after.items() if image_id and image_id != before.get(name)]
         await anyio.to_thread.run_sync(self._confirm_images, built, started)
+        if self._task_group is not None:  # with those of earlier rebuilds (by hand too)
+            self._task_group.start_soon(anyio.to_thread.run_sync, self._prune_images)
 
     async def _resume(self) -> None:
         """The engine answers again: bring back the services it stopped (unless --no-start), before

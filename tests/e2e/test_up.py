@@ -15,6 +15,10 @@ from tests.e2e.stack import DevloopProcess, Stack, up, wait_until
 GENUINE_APPLEDOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00" + b"Mac OS X        " + b"\x00\x00" + b"\x00" * 4070
 
 
+def image_exists(image_id: str) -> bool:
+    return subprocess.run(["docker", "image", "inspect", image_id], capture_output=True).returncode == 0
+
+
 def image_id(stack: Stack, service: str) -> str:
     return str(stack.container(service)["Image"])
 
@@ -65,6 +69,9 @@ def test_each_kind_of_edit_gets_its_own_action(
     stack.wait_for("baked", "/", {"message": "hello from baked v2"}, timeout=60)
     after_baked = stack.snapshot()
     assert after_baked["baked_api"][1] != after_task["baked_api"][1], "baked_api needs a new image"
+    # the image it replaced, now untagged and unused, is removed (not left dangling)
+    wait_until(lambda: not image_exists(after_task["baked_api"][1]), 30, "the replaced image to go")
+    assert image_exists(after_baked["baked_api"][1])
     for service in ("api", "celery_worker", "celery_beat", "redis"):
         assert after_baked[service] == after_task[service], f"{service} must not be touched"
     assert not run.matching(event="action", status="failed")
