@@ -108,7 +108,7 @@ def teardown(stack: Stack, runs: list[DevloopProcess] | None = None) -> None:
     whatever is left by label (a compose file left broken, a service removed)."""
     for run in runs or []:
         run.stop()
-    stack.compose("down", "-v", "--rmi", "local", "--remove-orphans", "-t", "1", check=False)
+    stack.down()
     label = f"label=com.docker.compose.project={stack.project}"
     ids = docker(stack, "ps", "-aq", "--filter", label, check=False).split()
     if ids:

@@ -140,7 +140,13 @@ class Stack:
         path.write_text(text.replace(old, new))
 
     def down(self) -> None:
+        """`down -v --rmi local`, then the untagged images of this project that rebuilds left."""
         self.compose("down", "-v", "--rmi", "local", "--remove-orphans", "-t", "1", check=False)
+        label = f"label=com.docker.compose.project={self.project}"
+        listed = subprocess.run(["docker", "images", "-q", "-f", "dangling=true", "-f", label],
+                                capture_output=True, text=True)  # fmt: skip
+        if listed.stdout.split():
+            subprocess.run(["docker", "rmi", *listed.stdout.split()], capture_output=True)
 
 
 def make_stack(
