@@ -162,7 +162,15 @@ def project_up(
         if prepare is not None:
             prepare(directory)
         if start:
-            project.compose("up", "-d", "--build")
+            for attempt in range(3):
+                try:
+                    project.compose("up", "-d", "--build")
+                    break
+                except RuntimeError as exc:  # a port taken between choosing it and binding it
+                    if "port is already allocated" not in str(exc) or attempt == 2:
+                        raise
+                    say(f"{project.name}: a published port was taken meanwhile; trying other ports")
+                    project.ports = {s: free_port() for s in PUBLISHED}
             wait_until(lambda: project.get("api") and project.get("baked_api"), 120, "the stack to answer")
         yield project
     finally:

@@ -67,18 +67,29 @@ def rss_mb(pids: list[int]) -> float:
     return total / 1024
 
 
+WINDOW_S = 10.0  # CPU is also read per window of this length, so a spike shows as one
+
+
 def measure(pid: int, seconds: float) -> dict[str, Any]:
-    """CPU % of one core over `seconds`, and RSS of the tree sampled every second (mean and peak)."""
+    """CPU % of one core over `seconds` (and per window), and RSS of the tree sampled every second
+    (mean and peak)."""
     start_ticks, start = cpu_ticks(tree(pid)), time.monotonic()
-    samples = []
+    samples, windows = [], []
+    window_ticks, window_start = start_ticks, start
     while time.monotonic() - start < seconds:
         samples.append(rss_mb(tree(pid)))
         time.sleep(min(1.0, max(0.0, seconds - (time.monotonic() - start))))
+        now = time.monotonic()
+        if now - window_start >= WINDOW_S or now - start >= seconds:
+            ticks = cpu_ticks(tree(pid))
+            windows.append(round(100 * (ticks - window_ticks) / TICKS / (now - window_start), 3))
+            window_ticks, window_start = ticks, now
     pids = tree(pid)
     end_ticks, wall = cpu_ticks(pids), time.monotonic() - start
     used = (end_ticks - start_ticks) / TICKS
     return {
         "cpu_pct": round(100 * used / wall, 3),
+        "cpu_windows": windows,
         "rss_mb": round(sum(samples) / len(samples), 1),
         "rss_peak_mb": round(max(samples), 1),
         "seconds": round(wall, 1),
