@@ -119,6 +119,18 @@ def transient_dropped(changes: Changes) -> set[Path]:
     return {Path(path) for _, path in changes if path not in transient}
 
 
+def folders_dropped(paths: set[Path]) -> set[Path]:
+    """Paths of a batch, minus those with other paths of the batch under them: a folder deleted
+    with `rm -r` is reported beside each of its files, and only the files say what changed (a
+    folder name would otherwise count as a file no reloader watches)."""
+    ordered = sorted(paths, key=lambda p: p.parts)
+    return {
+        path
+        for path, following in zip(ordered, [*ordered[1:], None], strict=True)
+        if following is None or following.parts[: len(path.parts)] != path.parts
+    }
+
+
 class _Notifier:
     """One RustNotify over the current targets; made anew when the targets change or it fails."""
 
@@ -177,7 +189,7 @@ async def watch(
                 now = time.monotonic()
                 deadline = min(last + debounce_s, first + max_wait_s)
                 if now >= deadline:
-                    paths = transient_dropped(pending)
+                    paths = folders_dropped(transient_dropped(pending))
                     pending = set()
                     if paths:
                         yield paths

@@ -162,3 +162,31 @@ def test_noise_symlink_loops_and_unwatched_paths_never_appear(tmp_path: Path) ->
 
     seen = everything(run_watch([root], act))
     assert seen == {root / "main.py"}
+
+
+def test_a_folder_removed_whole_is_its_files_not_a_path_of_its_own(tmp_path: Path) -> None:
+    package = tmp_path / "app" / "pkg"
+    (package / "sub").mkdir(parents=True)
+    files = [package / "__init__.py", package / "models.py", package / "sub" / "views.py"]
+    for path in files:
+        path.write_text("X = 1\n")
+    (tmp_path / "app" / "pkg.txt").write_text("a sibling whose name starts the same\n")
+
+    async def act(stop: anyio.Event) -> None:
+        shutil.rmtree(package)
+        (tmp_path / "app" / "pkg.txt").write_text("changed\n")
+        await anyio.sleep(1)
+        stop.set()
+
+    seen = everything(run_watch([tmp_path], act))
+    assert set(files) <= seen
+    assert package not in seen and package / "sub" not in seen
+    assert tmp_path / "app" / "pkg.txt" in seen
+
+
+def test_folders_dropped_keeps_leaves_and_lone_folders() -> None:
+    from devloop.watcher import folders_dropped
+
+    a, b = Path("/p/app"), Path("/p/app-old")  # a sibling that shares the name's start
+    paths = {a, a / "x.py", a / "sub", a / "sub" / "y.py", b, Path("/p/gone")}
+    assert folders_dropped(paths) == {a / "x.py", a / "sub" / "y.py", b, Path("/p/gone")}
