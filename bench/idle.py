@@ -127,6 +127,11 @@ def run_idle(tools: list[str], sizes: list[int], seconds: float) -> list[dict[st
                     try:
                         ready = watcher.ready(timeout=300) - launched
                         watcher.settle(3.0, since=launched)
+                        # devloop's catch-up may have rebuilt (and so started) the api: a fresh
+                        # checkout's files are newer than a cached image. Stopped again, as stated.
+                        if project.running("api"):
+                            say("  the api was started again during start-up; stopping it")
+                            project.compose("stop", "api")
                         time.sleep(3)  # the watcher's own start-up work is over
                         row = {"tool": tool, "files": size, "ready_s": round(ready, 2)}
                         row.update(measure(watcher.child.pid, seconds))
