@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.e2e.second_engine import load_image
 from tests.e2e.stack import DevloopProcess, Stack, wait_until
 
 BUSYBOX = "devloop-testbed/busybox:latest"
@@ -242,13 +243,7 @@ class Engine:
         self.process = None
 
     def load(self, image: str) -> None:
-        save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
-        load = subprocess.run(
-            ["docker", "-H", self.host, "load"], stdin=save.stdout, capture_output=True, text=True
-        )
-        assert save.stdout is not None
-        save.stdout.close()
-        assert save.wait() == 0 and load.returncode == 0, load.stderr
+        load_image(self.host, image)
 
 
 def new_engine() -> Engine:

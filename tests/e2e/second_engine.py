@@ -94,11 +94,10 @@ def stop_second_engine(engine: SecondEngine) -> None:
     shutil.rmtree(engine.base, ignore_errors=True)
 
 
-def load_image(engine: SecondEngine, image: str) -> None:
+def load_image(host: str, image: str) -> None:
+    """Copy an image of the test bed's engine into the engine at `host` (no registry here)."""
     save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
-    load = subprocess.run(
-        ["docker", "-H", engine.host, "load"], stdin=save.stdout, capture_output=True, text=True
-    )
+    load = subprocess.run(["docker", "-H", host, "load"], stdin=save.stdout, capture_output=True, text=True)
     assert save.stdout is not None
     save.stdout.close()
     assert save.wait() == 0 and load.returncode == 0, load.stderr

@@ -116,7 +116,7 @@ def hidden_project(tmp_path: Path) -> Iterator[Project]:
     engine = start_second_engine(stack.directory / "app")
     stack.env["DOCKER_HOST"] = engine.host
     try:
-        load_image(engine, BUSYBOX)
+        load_image(engine.host, BUSYBOX)
         yield stack
     finally:
         stack.down()

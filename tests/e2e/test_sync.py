@@ -90,7 +90,7 @@ def test_an_edit_under_a_bind_the_engine_cannot_see_goes_live_through_sync(
     engine = start_second_engine(stack.directory / "site")
     stack.env["DOCKER_HOST"] = engine.host
     try:
-        load_image(engine, "devloop-testbed/busybox:latest")
+        load_image(engine.host, "devloop-testbed/busybox:latest")
         run = up(stack, devloop_runs)
         # the mount check finds the empty mount, says so, and copies the files in
         run.wait_event(event="notice", level="warning", service="web", timeout=30)
