@@ -247,7 +247,7 @@ class Executor:
         for name in names:  # one at a time: each diff keeps the engine busy
             group = self.groups.get(name)
             if self._read_ahead.get(name) is token and group is not None and not group.running:
-                await anyio.to_thread.run_sync(self._lost_writes, name)
+                await anyio.to_thread.run_sync(self._lost_writes, name)  # fills self.layers
 
     async def _sync(self, decision: Decision) -> Decision | bool | None:
         raise NotImplementedError  # devloop.syncing.Syncing
