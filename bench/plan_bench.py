@@ -23,12 +23,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from devloop.compose import ComposeOptions, load_project
-from devloop.context import load_context
-from devloop.engine import Engine
-from devloop.facts import collect_facts
-from devloop.ignore import IgnoreRules
-from devloop.planner import ProjectPlan, plan_project, route
+from devloop.adapters.compose import ComposeOptions, load_project
+from devloop.adapters.engine import Engine
+from devloop.load.context import load_context
+from devloop.load.facts import collect_facts
+from devloop.model.ignore import IgnoreRules
+from devloop.planning.planner import ProjectPlan, plan_project, route
 
 DOCKERFILE = """\
 FROM python:3.12-slim

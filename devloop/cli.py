@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from devloop import __version__
-from devloop.compose import ComposeOptions
+from devloop.adapters.compose import ComposeOptions
 from devloop.errors import DevloopError
 
 if TYPE_CHECKING:
-    from devloop.planner import ProjectPlan
+    from devloop.planning.planner import ProjectPlan
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 3, 130
 BUG_HINT = (
@@ -168,9 +168,9 @@ def compose_options(args: argparse.Namespace) -> ComposeOptions:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from devloop import ui
-    from devloop.context import load_context
-    from devloop.engine import Engine
+    from devloop.adapters.engine import Engine
+    from devloop.load.context import load_context
+    from devloop.ui import plan as ui
 
     context = load_context(compose_options(args), Engine(), check_mounts=True)
     if not args.paths:
@@ -199,8 +199,8 @@ def _check_inside(paths: Sequence[Path], roots: Sequence[Path], directory: Path)
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from devloop import ui
-    from devloop.appledouble import clean
+    from devloop.adapters.appledouble import clean
+    from devloop.ui import plan as ui
 
     if args.paths:
         roots = [Path(p) for p in args.paths]
@@ -208,7 +208,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         if missing:
             raise DevloopError(f"no such path: {', '.join(missing)}")
     else:
-        from devloop.context import load_context
+        from devloop.load.context import load_context
 
         roots = clean_roots(load_context(compose_options(args)).plan)
     report = clean(roots, dry_run=args.dry_run)
@@ -228,9 +228,9 @@ def clean_roots(plan: ProjectPlan) -> list[Path]:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from devloop.context import load_context
-    from devloop.engine import Engine
-    from devloop.init import render_init
+    from devloop.adapters.engine import Engine
+    from devloop.commands.init import render_init
+    from devloop.load.context import load_context
 
     context = load_context(compose_options(args), Engine())
     target = context.project.directory / "devloop.toml"
@@ -244,8 +244,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from devloop import events, ui_up
-    from devloop.runner import UpOptions, run_up
+    from devloop import events
+    from devloop.daemon.runner import UpOptions, run_up
+    from devloop.ui import up as ui_up
 
     if args.json:
         sink: ui_up.JsonSink | ui_up.PlainSink | ui_up.LiveSink = ui_up.JsonSink()
@@ -267,7 +268,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from devloop.doctor import run_doctor
+    from devloop.commands.doctor import run_doctor
 
     return run_doctor(args, compose_options(args))
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from devloop.findings import REBUILD_INSTEAD, Finding
+from devloop.checks.finding import REBUILD_INSTEAD, Finding
 
 
 @dataclass(frozen=True)

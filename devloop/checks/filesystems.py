@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from devloop.findings import REBUILD_INSTEAD, Finding
+from devloop.checks.finding import REBUILD_INSTEAD, Finding
 
 
 @dataclass(frozen=True)

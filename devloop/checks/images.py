@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from devloop.findings import Finding
+from devloop.checks.finding import Finding
 
 
 def command_finding(

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from devloop.findings import Finding
+from devloop.checks.finding import Finding
 
 NOISE_PREFIXES = (
     "/tmp",

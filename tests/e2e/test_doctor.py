@@ -19,10 +19,10 @@ from typing import Any
 import docker
 import pytest
 
-from devloop.compose import ComposeOptions
-from devloop.context import load_context
-from devloop.engine import Engine
-from devloop.mounts import MountStatus, by_service, verify_mounts
+from devloop.adapters.compose import ComposeOptions
+from devloop.adapters.engine import Engine
+from devloop.adapters.mounts import MountStatus, by_service, verify_mounts
+from devloop.load.context import load_context
 from tests.e2e.second_engine import load_image, need, start_second_engine, stop_second_engine
 
 BUSYBOX = "devloop-testbed/busybox:latest"

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from devloop.executor import READ_AHEAD_S
+from devloop.daemon.executor import READ_AHEAD_S
 from tests.e2e.faults import container, docker, wait_content
 from tests.e2e.stack import DevloopProcess, Stack, up
 

@@ -7,12 +7,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from devloop.compose_model import project_from_config
-from devloop.facts import collect_facts
-from devloop.model import Project
-from devloop.planner import ChangePlan, ProjectPlan, plan_project, route
-from devloop.process import ImageProcess
-from devloop.settings import Settings, parse_settings
+from devloop.inference.process import ImageProcess
+from devloop.load.compose_config import project_from_config
+from devloop.load.facts import collect_facts
+from devloop.model.project import Project
+from devloop.model.settings import Settings, parse_settings
+from devloop.planning.planner import ChangePlan, ProjectPlan, plan_project, route
 
 
 def write(root: Path, relative: str, text: str = "") -> Path:

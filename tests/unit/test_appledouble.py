@@ -1,4 +1,4 @@
-"""Unit tests for devloop.appledouble."""
+"""Unit tests for devloop.adapters.appledouble."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from devloop.appledouble import (
+from devloop.adapters.appledouble import (
     APPLEDOUBLE_MAGIC,
     APPLEDOUBLE_VERSION,
     CleanReport,

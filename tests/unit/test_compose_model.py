@@ -6,9 +6,9 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from devloop.compose_model import project_from_config
 from devloop.errors import ComposeError
-from devloop.model import Bind, Service
+from devloop.load.compose_config import project_from_config
+from devloop.model.project import Bind, Service
 from tests.unit.planning import write
 
 

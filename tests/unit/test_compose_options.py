@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devloop.compose import ComposeOptions, find_compose_files, project_directory
+from devloop.adapters.compose import ComposeOptions, find_compose_files, project_directory
 
 
 def test_options_are_passed_on_in_order(tmp_path: Path) -> None:

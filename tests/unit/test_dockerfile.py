@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from devloop.dockerfile import parse_dockerfile, read_dockerfile
+from devloop.model.dockerfile import parse_dockerfile, read_dockerfile
 
 MULTI = """\
 # syntax=docker/dockerfile:1

@@ -10,14 +10,14 @@ import anyio
 import pytest
 
 from devloop import events
-from devloop.compose import ComposeOptions
-from devloop.context import Context
-from devloop.engine import Engine
+from devloop.adapters.compose import ComposeOptions
+from devloop.adapters.engine import Engine
+from devloop.daemon.health import EngineHealth
+from devloop.daemon.runner import EXIT_FORCED, Runner
+from devloop.daemon.startup import UpOptions
 from devloop.errors import EngineError
-from devloop.health import EngineHealth
-from devloop.runner import EXIT_FORCED, Runner
-from devloop.settings import Settings
-from devloop.startup import UpOptions
+from devloop.load.context import Context
+from devloop.model.settings import Settings
 from tests.unit.planning import make_plan
 
 
@@ -113,7 +113,9 @@ def test_a_second_signal_while_stopping_kills_children_and_forces_exit_130(
     run.force_exit = forced.append
     run.before_forced_exit = lambda: closed.append(True)
     killed: list[str] = []
-    monkeypatch.setattr("devloop.actions.kill_running", lambda: killed.append("x") or ["docker compose up"])
+    monkeypatch.setattr(
+        "devloop.adapters.actions.kill_running", lambda: killed.append("x") or ["docker compose up"]
+    )
 
     async def main() -> None:
         async with anyio.create_task_group() as outer:

@@ -15,10 +15,13 @@ from typing import Any
 import anyio
 import pytest
 
-from devloop import actions, buildguard, cli, events, sync
-from devloop.compose import compose_failure
+from devloop import cli, events
+from devloop.adapters import actions
+from devloop.adapters import build_inputs as buildguard
+from devloop.adapters import container_files as sync
+from devloop.adapters.compose import compose_failure
 from devloop.errors import ComposeFailed
-from devloop.ui_up import JsonSink, PlainSink, printable
+from devloop.ui.up import JsonSink, PlainSink, printable
 from tests.unit.planning import bind, build, make_plan
 
 DOCKER_USAGE = (

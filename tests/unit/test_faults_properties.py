@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devloop.model import Action
-from devloop.planner import ProjectPlan, route
+from devloop.model.project import Action
+from devloop.planning.planner import ProjectPlan, route
 from tests.unit.test_planner_properties import NAMES, build_plan
 
 FOLDERS = ["", "sub", "sub/deeper"]

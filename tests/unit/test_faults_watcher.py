@@ -11,7 +11,7 @@ from pathlib import Path
 
 import anyio
 
-from devloop.watcher import watch
+from devloop.adapters.watcher import watch
 
 Batches = list[tuple[float, set[Path]]]
 
@@ -185,7 +185,7 @@ def test_a_folder_removed_whole_is_its_files_not_a_path_of_its_own(tmp_path: Pat
 
 
 def test_folders_dropped_keeps_leaves_and_lone_folders() -> None:
-    from devloop.watcher import folders_dropped
+    from devloop.adapters.watcher import folders_dropped
 
     a, b = Path("/p/app"), Path("/p/app-old")  # a sibling that shares the name's start
     paths = {a, a / "x.py", a / "sub", a / "sub" / "y.py", b, Path("/p/gone")}

@@ -6,6 +6,15 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from devloop.adapters.mounts import (
+    Listing,
+    MountCheck,
+    MountStatus,
+    by_service,
+    classify_file,
+    classify_mount,
+    mount_finding,
+)
 from devloop.checks.engine import (
     EngineKind,
     compose_finding,
@@ -16,6 +25,7 @@ from devloop.checks.engine import (
     unreachable_finding,
 )
 from devloop.checks.filesystems import filesystem_finding, filesystem_of, parse_mountinfo
+from devloop.checks.finding import Finding, ordered
 from devloop.checks.images import command_finding
 from devloop.checks.writes import (
     LostWrite,
@@ -24,16 +34,6 @@ from devloop.checks.writes import (
     is_noise,
     lost_write_findings,
     lost_writes,
-)
-from devloop.findings import Finding, ordered
-from devloop.mounts import (
-    Listing,
-    MountCheck,
-    MountStatus,
-    by_service,
-    classify_file,
-    classify_mount,
-    mount_finding,
 )
 
 # --- the engine ---

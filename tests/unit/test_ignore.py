@@ -7,7 +7,7 @@ from docker.utils.build import PatternMatcher
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devloop.ignore import IgnoreRules, maybe_noise_name, noise_reason
+from devloop.model.ignore import IgnoreRules, maybe_noise_name, noise_reason
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from devloop.init import render_example, render_init
-from devloop.settings import Settings, find_settings, parse_settings
+from devloop.commands.init import render_example, render_init
+from devloop.model.settings import Settings, find_settings, parse_settings
 from tests.unit.planning import make_plan
 
 if sys.version_info >= (3, 11):
@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_the_example_file_is_current_and_valid() -> None:
     text = (REPO / "devloop.toml.example").read_text()
-    assert text == render_example(), "regenerate devloop.toml.example from devloop.init.render_example()"
+    assert text == render_example(), "regenerate devloop.toml.example (devloop.commands.init.render_example)"
     settings = parse_settings(tomllib.loads(text))
     defaults = Settings()
     assert (settings.debounce_ms, settings.max_wait_ms) == (defaults.debounce_ms, defaults.max_wait_ms)

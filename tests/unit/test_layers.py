@@ -1,10 +1,10 @@
-"""devloop.layers: a container's diff is read again only when its writable layer's size changed."""
+"""devloop.adapters.layers: a container's diff is read again only when its writable layer's size changed."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from devloop.layers import WrittenLayers
+from devloop.adapters.layers import WrittenLayers
 
 
 class Layers:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from devloop.model import Strategy
-from devloop.process import ImageProcess
+from devloop.inference.process import ImageProcess
+from devloop.model.project import Strategy
 from tests.unit.planning import bind, build, make_plan, strategies, write
 
 PY_DOCKERFILE = """\

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devloop.ignore import noise_reason
-from devloop.model import Action
-from devloop.planner import ProjectPlan, decide, route
+from devloop.model.ignore import noise_reason
+from devloop.model.project import Action
+from devloop.planning.planner import ProjectPlan, decide, route
 from tests.unit.planning import bind, build, make_plan, write
 
 DIRS = ["", "app", "app/sub", "app/generated", "lib", "baked", "baked/pkg", "baked/secret", "web", "web/src",

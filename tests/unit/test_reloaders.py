@@ -1,4 +1,4 @@
-"""Unit tests for devloop.reloaders: does a container's process reload itself on source changes?"""
+"""Unit tests for devloop.inference.reloaders: does a container's process reload itself on source changes?"""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from devloop.reloaders import ReloadVerdict, detect_reload, split_command
+from devloop.inference.reloaders import ReloadVerdict, detect_reload, split_command
 
 Command = str | Sequence[str]
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from devloop.model import Action
-from devloop.planner import decide, route
+from devloop.model.project import Action
+from devloop.planning.planner import decide, route
 from tests.unit.planning import actions, bind, build, change, make_plan, reasons, write
 
 DOCKERFILE = """\
@@ -235,7 +235,7 @@ def test_compose_files_and_env_are_project_files(root: Path) -> None:
 
 
 def test_settings_in_pyproject_reload_the_model_and_rebuild(root: Path) -> None:
-    from devloop.settings import parse_settings
+    from devloop.model.settings import parse_settings
 
     settings = parse_settings({}, root / "pyproject.toml")
     plan = make_plan(root, example(root), settings)

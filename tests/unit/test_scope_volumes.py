@@ -9,13 +9,13 @@ from typing import Any
 import anyio
 import pytest
 
-from devloop import actions
-from devloop.compose import ComposeOptions
-from devloop.depvolumes import volume_notices
-from devloop.doctor import _misplaced_findings
-from devloop.model import Strategy
-from devloop.reloaders import detect_reload, split_command
-from devloop.scope import Scope, scope_of
+from devloop.adapters import actions
+from devloop.adapters.compose import ComposeOptions
+from devloop.commands.doctor import _misplaced_findings
+from devloop.inference.reloaders import detect_reload, split_command
+from devloop.inference.scope import Scope, scope_of
+from devloop.model.project import Strategy
+from devloop.planning.depvolumes import volume_notices
 from tests.unit.planning import actions as routed
 from tests.unit.planning import bind, build, make_plan, reasons, write
 

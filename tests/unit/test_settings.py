@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from devloop.errors import ConfigError
-from devloop.settings import (
+from devloop.model.settings import (
     STRATEGIES,
     ServiceSettings,
     Settings,

@@ -1,10 +1,11 @@
-"""devloop.shell: which command a start script finally runs, decided by its environment and arguments."""
+"""devloop.inference.shell.run: which command a start script finally runs, decided by its environment
+and arguments."""
 
 from __future__ import annotations
 
 import pytest
 
-from devloop.shell import run_script
+from devloop.inference.shell.run import run_script
 
 COOKIECUTTER_ENTRYPOINT = """\
 #!/bin/bash

@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 
-from devloop.dockerfile import parse_dockerfile
-from devloop.locate import origins, script_paths
-from devloop.model import Bind, Strategy
-from devloop.scripts import (
+from devloop.inference.locate import origins, script_paths
+from devloop.inference.scripts import (
     air_config,
     config_files,
     gunicorn_config,
@@ -20,7 +18,9 @@ from devloop.scripts import (
     package_script,
     script_command,
 )
-from devloop.sourcelines import compose_spots, env_lines, env_origins, key_origin
+from devloop.inference.sourcelines import compose_spots, env_lines, env_origins, key_origin
+from devloop.model.dockerfile import parse_dockerfile
+from devloop.model.project import Bind, Strategy
 from tests.unit.planning import actions, bind, build, change, make_plan, reasons, write
 
 DOCKERFILE = """\

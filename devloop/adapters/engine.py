@@ -1,0 +1,288 @@
+"""Adapter for the Docker Engine through the Docker SDK: images, containers by compose labels."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from devloop.errors import EngineError
+from devloop.inference.process import ImageProcess
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    id: str
+    name: str
+    service: str
+    image_id: str
+    status: str
+    started_at: str
+
+
+@contextmanager
+def engine_errors(doing: str) -> Iterator[None]:
+    """Turn SDK connection failures into an EngineError that says what to do."""
+    try:
+        yield
+    except (docker.errors.DockerException, requests.exceptions.ConnectionError) as exc:
+        if isinstance(exc, docker.errors.APIError) and not _is_connection_error(exc):
+            raise
+        raise EngineError(
+            f"the Docker Engine does not answer while {doing}: {_short(exc)}",
+            "start Docker (Docker Desktop, Colima, or dockerd), check DOCKER_HOST, and try again",
+        ) from exc
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    return "connection" in str(exc).lower()
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 160 else text[:157] + "..."
+
+
+class Engine:
+    """The few engine calls devloop makes. Blocking: run them in a worker thread from async code."""
+
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            with engine_errors("connecting"):
+                self._client = docker.from_env()
+        return self._client
+
+    def ping(self) -> None:
+        with engine_errors("checking that it runs"):
+            self.client.ping()
+
+    def image_process(self, name: str) -> ImageProcess | None:
+        """ENTRYPOINT/CMD of a local image, or None when the image is not there."""
+        with engine_errors(f"inspecting image {name}"):
+            try:
+                config = self.client.api.inspect_image(name).get("Config") or {}
+            except docker.errors.ImageNotFound:
+                return None
+            except docker.errors.APIError:
+                return None
+        entrypoint = config.get("Entrypoint")
+        cmd = config.get("Cmd")
+        return ImageProcess(tuple(entrypoint) if entrypoint else None, tuple(cmd) if cmd else None)
+
+    def image_id(self, name: str) -> str | None:
+        with engine_errors(f"inspecting image {name}"):
+            try:
+                return str(self.client.api.inspect_image(name)["Id"])
+            except docker.errors.ImageNotFound:
+                return None
+
+    def remove_dangling_images(self, project: str) -> int:
+        """Remove the untagged images compose built for this project (what rebuilds leave behind)
+        that no container uses, as `compose watch --prune` does; returns how many went."""
+        labels = f"{PROJECT_LABEL}={project}"
+        removed = 0
+        with engine_errors("removing replaced images"):
+            for image in self.client.api.images(filters={"dangling": True, "label": labels}):
+                try:
+                    self.client.api.remove_image(image["Id"])
+                    removed += 1
+                except docker.errors.APIError:  # a container (maybe stopped) still uses it
+                    continue
+        return removed
+
+    def image_created(self, name: str) -> str | None:
+        with engine_errors(f"inspecting image {name}"):
+            try:
+                return str(self.client.api.inspect_image(name)["Created"])
+            except docker.errors.ImageNotFound:
+                return None
+
+    def containers(self, project: str, service: str | None = None, all: bool = False) -> list[Any]:
+        labels = [f"{PROJECT_LABEL}={project}"]
+        if service is not None:
+            labels.append(f"{SERVICE_LABEL}={service}")
+        with engine_errors("listing containers"):
+            return list(self.client.containers.list(all=all, filters={"label": labels}))
+
+    def states(self, project: str) -> list[ContainerState]:
+        states = []
+        for container in self.containers(project, all=True):
+            attrs = container.attrs
+            states.append(
+                ContainerState(
+                    id=container.id,
+                    name=container.name,
+                    service=container.labels.get(SERVICE_LABEL, ""),
+                    image_id=attrs.get("Image", ""),
+                    status=attrs.get("State", {}).get("Status", ""),
+                    started_at=attrs.get("State", {}).get("StartedAt", ""),
+                )
+            )
+        return states
+
+    def restart(self, project: str, service: str, timeout: int = 10) -> int:
+        """Restart every container (all replicas) of a service; returns how many."""
+        containers = self.containers(project, service)
+        with engine_errors(f"restarting {service}"):
+            for container in containers:
+                container.restart(timeout=timeout)
+        return len(containers)
+
+    # Appended for `devloop doctor` (and mount checks in `devloop up`): read-only looks into
+    # containers. Each returns None when the thing is not there rather than raising.
+
+    def info(self) -> dict[str, Any]:
+        """The engine's `docker info` fields (OperatingSystem, Name, SecurityOptions, ...)."""
+        with engine_errors("reading engine info"):
+            return dict(self.client.info())
+
+    def writable_sizes(self, project: str, service: str) -> dict[str, int]:
+        """Bytes in the writable layer of each running container of a service (SizeRw): cheap,
+        where a diff is not."""
+        labels = [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}={service}"]
+        with engine_errors("listing containers"):
+            found = self.client.api.containers(filters={"label": labels}, size=True)
+        return {str(c["Id"]): int(c.get("SizeRw") or 0) for c in found}
+
+    def diff(self, container_id: str) -> list[tuple[str, int]]:
+        """Paths a container changed (0), added (1) or deleted (2) in its writable layer."""
+        with engine_errors("reading container changes"):
+            try:
+                changes = self.client.api.diff(container_id) or []
+            except docker.errors.NotFound:
+                return []
+        return [(str(c.get("Path", "")), int(c.get("Kind", 0))) for c in changes]
+
+    def exec_run(
+        self, container_id: str, argv: Sequence[str], max_bytes: int = 1 << 20
+    ) -> tuple[int, bytes] | None:
+        """Run `argv` in a running container: (exit code, stdout), or None when it cannot run
+        there (no such program in the image, container not running)."""
+        api = self.client.api
+        with engine_errors("running a command in a container"):
+            try:
+                exec_id = api.exec_create(container_id, list(argv), stdout=True, stderr=False)["Id"]
+                output = api.exec_start(exec_id)
+                code = api.exec_inspect(exec_id).get("ExitCode")
+            except docker.errors.APIError:
+                return None
+        if code is None or code in (126, 127):
+            return None
+        return int(code), bytes(output or b"")[:max_bytes]
+
+    def archive_entries(
+        self, container_id: str, path: str, limit: int = 50, max_bytes: int = 8 << 20
+    ) -> ArchiveSample | None:
+        """The first `limit` entries (lexical order) directly under a folder as the engine sees it
+        (`docker cp`), reading at most `max_bytes` of the archive; None when the path is not there.
+
+        The engine mounts the bind source anew for this, so it shows what the engine sees at the
+        source path now, not necessarily what a running container sees."""
+        entries: dict[str, int | None] = {}
+        complete = True
+        with self._archive(container_id, path, max_bytes) as members:
+            if members is None:
+                return None
+            try:
+                for member in members:
+                    parts = member.name.split("/")
+                    if len(parts) < 2 or not parts[1] or parts[1] in entries:
+                        continue
+                    if len(entries) >= limit:
+                        complete = False
+                        break
+                    entries[parts[1]] = member.size if member.isfile() else None
+            except _ArchiveBudget:
+                complete = False
+        return ArchiveSample(tuple(sorted(entries.items())), complete)
+
+    def archive_read(self, container_id: str, path: str, max_bytes: int = 1 << 20) -> bytes | None:
+        """Up to `max_bytes` of one file as the engine sees it (`docker cp`); None when the path
+        is not there or not a file."""
+        with self._archive(container_id, path, max_bytes + (64 << 10)) as members:
+            if members is None:
+                return None
+            try:
+                for member in members:
+                    if not member.isfile():
+                        return None
+                    handle = members.extractfile(member)
+                    return handle.read(max_bytes) if handle is not None else None
+            except _ArchiveBudget:
+                return None
+        return None
+
+    @contextmanager
+    def _archive(self, container_id: str, path: str, max_bytes: int) -> Iterator[Any]:
+        chunks: Any = None
+        with engine_errors("reading files from a container"):
+            try:
+                chunks, _ = self.client.api.get_archive(container_id, path, chunk_size=64 << 10)
+            except docker.errors.APIError:  # NotFound, or a container that is gone
+                chunks = None
+        if chunks is None:
+            yield None
+            return
+        reader = _ChunkReader(chunks, max_bytes)
+        try:
+            try:
+                tar = tarfile.open(fileobj=reader, mode="r|")  # type: ignore[call-overload]
+            except (tarfile.TarError, _ArchiveBudget):
+                yield None
+                return
+            with tar:
+                yield tar
+        finally:
+            chunks.close()  # drops the response: a partly read archive is not read to its end
+
+
+@dataclass(frozen=True)
+class ArchiveSample:
+    """Names directly under a folder with file sizes (None for anything else)."""
+
+    entries: tuple[tuple[str, int | None], ...]
+    complete: bool  # False when cut at the entry or byte limit
+
+
+class _ArchiveBudget(Exception):
+    """More of an archive was asked for than allowed."""
+
+
+class _ChunkReader(io.RawIOBase):
+    """A read-only file over an iterator of byte chunks that stops after `max_bytes`."""
+
+    def __init__(self, chunks: Iterator[bytes], max_bytes: int) -> None:
+        self._chunks = chunks
+        self._buffer = b""
+        self._left = max_bytes
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        while not self._buffer:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._left -= len(chunk)
+            if self._left < 0:
+                raise _ArchiveBudget()
+            self._buffer = chunk
+        size = min(len(target), len(self._buffer))
+        target[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return size

@@ -1,0 +1,226 @@
+"""Batches of changed paths under the roots that matter, on top of watchfiles' Rust notifier.
+
+The quiet time is devloop's own: a batch is yielded after `debounce_ms` without any event, or at the
+latest `max_wait_ms` after its first one (the notifier alone counts distinct paths, so one file
+written for a long time would look quiet). Nothing is lost when the tree changes shape: a folder
+that appears is read whole (a `mv` into the tree is a single event), a watched folder that is
+deleted and created again is watched again, and an error of the notifier (a file name that is not
+UTF-8) is survived by reading what changed meanwhile from the files' times."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import AsyncGenerator, Callable, Iterable
+from pathlib import Path
+
+import anyio
+from watchfiles import Change
+from watchfiles._rust_notify import RustNotify, WatchfilesRustInternalError
+
+from devloop.model.ignore import NOISE_DIRS, noise_reason
+
+RAW_STEP_MS = 50  # the notifier returns this long after its last new path...
+RAW_DEBOUNCE_MS = 200  # ...or this long after its first one
+IDLE_TIMEOUT_MS = 500  # how often an idle wait returns (the longest a stop waits)
+EXPAND_LIMIT = 20000  # files read from one folder that appeared
+RESCAN_SLACK_S = 1.0  # file times are compared with this much margin
+
+Changes = set[tuple[Change, str]]
+
+
+class RootFilter:
+    """Keeps changes under a watched folder or to a watched file, minus the noise."""
+
+    def __init__(self, roots: Iterable[Path]) -> None:
+        self.dirs: tuple[str, ...] = ()
+        self.files: frozenset[str] = frozenset()
+        dirs, files = [], set()
+        for root in roots:
+            (dirs.append(str(root)) if root.is_dir() else files.add(str(root)))
+        self.dirs = tuple(d.rstrip(os.sep) + os.sep for d in dirs)
+        self.files = frozenset(files | {d.rstrip(os.sep) for d in dirs})
+
+    def __call__(self, change: Change, path: str) -> bool:
+        if noise_reason(path):
+            return False
+        return path in self.files or path.startswith(self.dirs)
+
+
+def watch_targets(roots: Iterable[Path]) -> list[Path]:
+    """Folders to hand to the OS watcher: folders as they are, files through their parent (so an
+    editor's save-by-rename is seen), nested ones dropped; missing folders through an existing parent."""
+    targets: set[Path] = set()
+    for root in roots:
+        target = root if root.is_dir() else root.parent
+        while not target.exists() and target != target.parent:
+            target = target.parent
+        targets.add(target)
+    kept: list[Path] = []
+    for target in sorted(targets):
+        if not any(k == target or k in target.parents for k in kept):
+            kept.append(target)
+    return kept
+
+
+def walk(root: str, newer_than: float | None = None, limit: int = EXPAND_LIMIT) -> set[str]:
+    """Paths under a folder, symlinks not followed and noise folders skipped; with `newer_than`,
+    only those whose content or metadata changed since then (folders too: an entry was added or
+    removed there)."""
+    found: set[str] = set()
+    stack = [root]
+    while stack and len(found) < limit:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+            if newer_than is not None:
+                st = os.lstat(folder)
+                if max(st.st_mtime, st.st_ctime) >= newer_than:
+                    found.add(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                if is_dir and entry.name in NOISE_DIRS:
+                    continue
+                if is_dir:
+                    stack.append(entry.path)
+                    continue
+                if newer_than is not None:
+                    st = entry.stat(follow_symlinks=False)
+                    if max(st.st_mtime, st.st_ctime) < newer_than:
+                        continue
+                found.add(entry.path)
+            except OSError:
+                continue
+    return found
+
+
+def expand_added(changes: Changes) -> Changes:
+    """A folder that was added stands for the files in it: the notifier reports a folder moved into
+    the tree, and files written into a new folder before it was watched, as the folder alone. The
+    folder itself is no change to any code (a folder that went away is kept: nothing else says so)."""
+    expanded: Changes = set()
+    for change, path in changes:
+        if change == Change.added and os.path.isdir(path) and not os.path.islink(path):
+            expanded |= {(Change.added, p) for p in walk(path)}
+        else:
+            expanded.add((change, path))
+    return expanded
+
+
+def transient_dropped(changes: Changes) -> set[Path]:
+    """Paths of a batch, minus files that were created and deleted within it (an editor's or
+    `sed -i`'s temp file before the rename): they never held code."""
+    added = {path for change, path in changes if change == Change.added}
+    deleted = {path for change, path in changes if change == Change.deleted}
+    transient = {path for path in added & deleted if not os.path.lexists(path)}
+    return {Path(path) for _, path in changes if path not in transient}
+
+
+def folders_dropped(paths: set[Path]) -> set[Path]:
+    """Paths of a batch, minus those with other paths of the batch under them: a folder deleted
+    with `rm -r` is reported beside each of its files, and only the files say what changed (a
+    folder name would otherwise count as a file no reloader watches)."""
+    ordered = sorted(paths, key=lambda p: p.parts)
+    return {
+        path
+        for path, following in zip(ordered, [*ordered[1:], None], strict=True)
+        if following is None or following.parts[: len(path.parts)] != path.parts
+    }
+
+
+class _Notifier:
+    """One RustNotify over the current targets; made anew when the targets change or it fails."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        self.roots = roots
+        self.targets: list[Path] = []
+        self.rust: RustNotify | None = None
+
+    def stale(self) -> bool:
+        return self.rust is None or watch_targets(self.roots) != self.targets
+
+    def renew(self) -> None:
+        self.close()
+        for _ in range(20):  # a target may vanish between looking and watching
+            self.targets = watch_targets(self.roots)
+            try:
+                force = "WATCHFILES_FORCE_POLLING" in os.environ
+                self.rust = RustNotify([str(t) for t in self.targets], False, force, 300, True, True)
+                return
+            except FileNotFoundError:
+                time.sleep(0.05)
+        raise FileNotFoundError(f"cannot watch {', '.join(map(str, self.targets))}")
+
+    def close(self) -> None:
+        if self.rust is not None:
+            self.rust.close()
+            self.rust = None
+
+    def rescan(self, since: float) -> Changes:
+        """What changed since `since` (epoch seconds), read from the files' times."""
+        found: set[str] = set()
+        for target in self.targets:
+            found |= walk(str(target), newer_than=since - RESCAN_SLACK_S)
+        return {(Change.modified, p) for p in found}
+
+
+async def watch(
+    roots: Iterable[Path],
+    debounce_ms: int,
+    max_wait_ms: int,
+    stop: anyio.Event,
+    on_error: Callable[[str], None] | None = None,
+) -> AsyncGenerator[set[Path], None]:
+    """Yield sets of changed paths: after `debounce_ms` of quiet, or `max_wait_ms` at the latest.
+    `on_error` hears about notifier errors that were survived by a rescan."""
+    roots = list(roots)
+    keep = RootFilter(roots)
+    notifier = _Notifier(roots)
+    notifier.renew()
+    pending: Changes = set()
+    first = last = 0.0
+    debounce_s, max_wait_s = max(debounce_ms, 1) / 1000, max(max_wait_ms, debounce_ms, 1) / 1000
+    try:
+        while not stop.is_set():
+            if pending:
+                now = time.monotonic()
+                deadline = min(last + debounce_s, first + max_wait_s)
+                if now >= deadline:
+                    paths = folders_dropped(transient_dropped(pending))
+                    pending = set()
+                    if paths:
+                        yield paths
+                    continue
+                timeout_ms = max(1, min(IDLE_TIMEOUT_MS, int((deadline - now) * 1000) + 1))
+            else:
+                timeout_ms = IDLE_TIMEOUT_MS
+            since = time.time()
+            assert notifier.rust is not None
+            try:
+                raw = await anyio.to_thread.run_sync(
+                    notifier.rust.watch, RAW_DEBOUNCE_MS, RAW_STEP_MS, timeout_ms, stop
+                )
+            except WatchfilesRustInternalError as exc:
+                if on_error is not None:
+                    on_error(str(exc))
+                raw = set()
+                notifier.close()
+            if raw == "stop":
+                return
+            changes: Changes = set()
+            if isinstance(raw, set):
+                changes = {(Change(c), p) for c, p in raw}
+            if notifier.stale():  # a watched folder went or came back, or the notifier failed
+                notifier.renew()
+                changes |= notifier.rescan(since)
+            changes = {c for c in expand_added(changes) if keep(*c)}
+            if changes:
+                now = time.monotonic()
+                first = first if pending else now
+                last = now
+                pending |= changes
+    finally:
+        notifier.close()

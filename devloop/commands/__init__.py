@@ -1,0 +1,4 @@
+"""One module per CLI command: it loads what the command needs, runs it and hands the result to
+`ui`. `devloop.cli` keeps the parser, `main()` and the exit codes.
+
+Rule: the top layer; may import everything below it."""

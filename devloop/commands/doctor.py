@@ -1,0 +1,337 @@
+"""`devloop doctor`: the engine and tools, bind mounts that do not work, data written where it
+will be lost, stale images; a table or `--json`, exit status 1 when anything is an error."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from devloop.adapters.appledouble import clean
+from devloop.adapters.compose import ComposeOptions
+from devloop.adapters.engine import SERVICE_LABEL, Engine
+from devloop.adapters.mounts import check_container
+from devloop.checks.engine import (
+    EngineKind,
+    compose_finding,
+    context_finding,
+    engine_finding,
+    engine_kind,
+    unreachable_finding,
+)
+from devloop.checks.filesystems import filesystem_finding, filesystem_of
+from devloop.checks.finding import Finding, ordered
+from devloop.checks.images import (
+    appledouble_finding,
+    command_finding,
+    misplaced_mount_finding,
+    not_running_finding,
+    stale_container_finding,
+    stale_image_finding,
+)
+from devloop.checks.writes import env_path_findings, lost_write_findings, lost_writes
+from devloop.errors import DevloopError, EngineError
+from devloop.load.context import load_context
+from devloop.load.staleness import baked_is_stale, parse_docker_time
+from devloop.model.dockerfile import read_dockerfile
+from devloop.model.ignore import NOISE_DIRS
+from devloop.planning.planner import ProjectPlan, ServicePlan, show
+from devloop.ui import plan as ui
+
+WORKERS = 8
+_SKIP_DIRS = NOISE_DIRS | {"node_modules", ".venv", "venv", ".tox"}  # bounds the AppleDouble walk
+
+
+def run_doctor(args: argparse.Namespace, options: ComposeOptions) -> int:
+    """Run every check, print a table (or JSON with --json); 1 when any finding is an error."""
+    findings = diagnose(options)
+    if getattr(args, "json", False):
+        ui.print_json({"findings": [f.to_json() for f in findings]})
+    else:
+        render(findings, ui.console())
+    return 1 if any(f.level == "error" for f in findings) else 0
+
+
+def diagnose(options: ComposeOptions, engine: Engine | None = None) -> list[Finding]:
+    engine = engine or Engine()
+    docker_host = os.environ.get("DOCKER_HOST") or None
+    context = cli_context()
+    try:
+        engine.ping()
+    except EngineError as exc:
+        return [unreachable_finding(exc.message, exc.hint, docker_host, context)]
+    findings: list[Finding] = []
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        info_job = pool.submit(engine.info)
+        compose_job = pool.submit(compose_version)
+        try:
+            loaded = load_context(options, engine)
+        except DevloopError as exc:
+            loaded = None
+            findings.append(
+                Finding(
+                    "error",
+                    None,
+                    "project",
+                    f"the compose project does not resolve: {exc.message}",
+                    exc.hint or "run devloop in the project folder, or pass -f and -p",
+                )
+            )
+        try:
+            info = info_job.result()
+        except EngineError as exc:
+            return ordered([*findings, unreachable_finding(exc.message, exc.hint, docker_host, context)])
+        kind = engine_kind(info, docker_host)
+        findings += [engine_finding(kind, info), compose_finding(compose_job.result())]
+        findings += [f for f in [context_finding(docker_host, context)] if f]
+        if loaded is not None:
+            findings += project_findings(loaded.plan, engine, kind, pool)
+    return ordered(findings)
+
+
+def project_findings(
+    plan: ProjectPlan, engine: Engine, kind: EngineKind, pool: ThreadPoolExecutor
+) -> list[Finding]:
+    """Every check on a resolved project; per-container and per-image checks run in `pool`."""
+    project = plan.project
+    names = set(project.service_names)
+    containers = [c for c in engine.containers(project.name) if c.labels.get(SERVICE_LABEL) in names]
+    running = {c.labels[SERVICE_LABEL] for c in containers}
+    jobs: list[Future[list[Finding]]] = [
+        *(pool.submit(_guarded, _container_findings, engine, plan, c, kind) for c in containers),
+        *(pool.submit(_guarded, _image_findings, engine, group) for group in _build_groups(plan)),
+        *(pool.submit(_guarded, _command_findings, engine, s) for s in plan.services if s.verdict.reloads),
+        pool.submit(_guarded, _appledouble_findings, plan),
+        pool.submit(_guarded, _filesystem_findings, plan),
+    ]
+    idle = [s for s in plan.services if s.name not in running]
+    findings = [
+        Finding(
+            "info",
+            None,
+            "project",
+            f"{project.name}: {len(project.services)} service(s) in "
+            f"{project.directory}, {len(containers)} running container(s)",
+        )
+    ]
+    findings += [f for f in [not_running_finding([s.name for s in idle])] if f]
+    findings += _misplaced_findings(plan)
+    for service_plan in idle:
+        findings += _idle_findings(service_plan)
+    for job in jobs:
+        findings += job.result()
+    return findings
+
+
+def _misplaced_findings(plan: ProjectPlan) -> list[Finding]:
+    """Code bind mounts outside where the process runs from (read from the plan, no engine needed)."""
+    found = []
+    for service_plan in plan.services:
+        program = (service_plan.verdict.program or "the process").split()[0]
+        for m in service_plan.misplaced:
+            bind = f"{show(m.bind.source, service_plan.base)}:{m.bind.target}"
+            suggested = f"`{show(m.bind.source, service_plan.base)}:{m.baked_at}`"
+            at = service_plan.where.get(f"mount:{m.bind.target}", "")
+            found.append(misplaced_mount_finding(service_plan.name, bind, m.lands(program), suggested, at))
+    return found
+
+
+def _guarded(check: Callable[..., list[Finding]], *args: Any) -> list[Finding]:
+    """A check that meets a problem devloop explains (the engine went away) reports it, and the
+    other checks still run."""
+    try:
+        return check(*args)
+    except DevloopError as exc:
+        name = check.__name__.strip("_").replace("_findings", "")
+        return [Finding("warning", None, name, f"this check did not finish: {exc.message}", exc.hint or "")]
+
+
+def _container_findings(engine: Engine, plan: ProjectPlan, container: Any, kind: EngineKind) -> list[Finding]:
+    service_plan = plan.service(container.labels[SERVICE_LABEL])
+    service = service_plan.service
+    attrs = container.attrs
+    base = plan.project.directory
+    findings = [f for f in (c.finding(kind, base) for c in check_container(engine, container, plan)) if f]
+    covered = [m.get("Destination", "") for m in attrs.get("Mounts") or ()]
+    covered += list((attrs.get("HostConfig") or {}).get("Tmpfs") or {})
+    findings += lost_write_findings(service.name, lost_writes(engine.diff(container.id), covered))
+    working_dir = (attrs.get("Config") or {}).get("WorkingDir") or service.working_dir
+    findings += env_path_findings(service.name, service.env, covered, working_dir)
+    if service.image and engine.image_id(service.image) not in (None, attrs.get("Image")):
+        findings.append(stale_container_finding(service.name, service.image))
+    return findings
+
+
+def _idle_findings(service_plan: ServicePlan) -> list[Finding]:
+    """What can be told of a service that does not run: bind sources and env paths."""
+    service = service_plan.service
+    findings = [
+        Finding(
+            "warning",
+            service.name,
+            "mount",
+            f"{show(b.source, service_plan.base)}:{b.target}: the source does not exist on the host",
+            "create it, or docker creates an empty folder there (or fails)",
+        )
+        for b in service.binds
+        if not b.source.exists()
+    ]
+    covered = [str(b.target) for b in service.binds] + [str(v) for v in service.volumes]
+    return findings + env_path_findings(service.name, service.env, covered, service.working_dir)
+
+
+def _build_groups(plan: ProjectPlan) -> list[list[ServicePlan]]:
+    groups: dict[object, list[ServicePlan]] = {}
+    for service_plan in plan.services:
+        if service_plan.service.build is not None and service_plan.service.image:
+            groups.setdefault(service_plan.service.build.key, []).append(service_plan)
+    return list(groups.values())
+
+
+def _image_findings(engine: Engine, group: list[ServicePlan]) -> list[Finding]:
+    """Build inputs newer than the image: walked once per build and image age."""
+    findings: list[Finding] = []
+    verdicts: dict[tuple[int, tuple[str, ...]], str | None] = {}
+    stale: dict[str, list[ServicePlan]] = {}
+    for service_plan in group:
+        image = service_plan.service.image or ""
+        created = parse_docker_time(engine.image_created(image) or "")
+        if created is None:
+            text, hint = f"image {image} is not built yet", f"docker compose build {service_plan.name}"
+            findings.append(Finding("info", service_plan.name, "stale-image", text, hint))
+            continue
+        key = (int(created), tuple(str(b.source) for b in service_plan.service.binds))
+        if key not in verdicts:
+            verdicts[key] = baked_is_stale(service_plan, created)
+        reason = verdicts[key]
+        if reason:
+            stale.setdefault(reason, []).append(service_plan)
+    for reason, plans in stale.items():
+        images = ", ".join(dict.fromkeys(p.service.image or "" for p in plans))
+        findings.append(stale_image_finding([p.name for p in plans], images, reason))
+    return findings
+
+
+def _command_findings(engine: Engine, service_plan: ServicePlan) -> list[Finding]:
+    service = service_plan.service
+    if service.entrypoint is not None or not service.image:
+        return []
+    image = engine.image_process(service.image)
+    cmd, where = (image.cmd, f"image {service.image}") if image else (None, "")
+    if cmd is None and service.build is not None and service.build.dockerfile is not None:
+        dockerfile = read_dockerfile(service.build.dockerfile)
+        stage = dockerfile.stage(service.build.target) if dockerfile else None
+        cmd, where = (stage.process.cmd if stage else None), show(service.build.dockerfile, service_plan.base)
+    found = command_finding(service.name, service.command, cmd, where, service_plan.verdict.reloads)
+    return [found] if found else []
+
+
+def _appledouble_findings(plan: ProjectPlan) -> list[Finding]:
+    roots = {b.source for s in plan.services for b in s.service.binds}
+    roots |= {s.service.build.context for s in plan.services if s.service.build}
+    report = clean(sorted(roots), dry_run=True, exclude=lambda p: p.name in _SKIP_DIRS)
+    found = appledouble_finding([show(p, plan.project.directory) for p in report.removed])
+    return [found] if found else []
+
+
+def _filesystem_findings(
+    plan: ProjectPlan, fstype: Callable[[str], tuple[str, str] | None] | None = None
+) -> list[Finding]:
+    """One finding per filesystem that bind sources or build contexts sit on and that needs advice."""
+    fstype = fstype or filesystem_lookup()
+    groups: dict[tuple[str, str], tuple[list[Path], list[str]]] = {}
+    for service_plan in plan.services:
+        service = service_plan.service
+        for path in [b.source for b in service.binds] + ([service.build.context] if service.build else []):
+            mount = fstype(str(path)) if path.exists() else None
+            if mount is not None:
+                paths, users = groups.setdefault(mount, ([], []))
+                paths += [path] if path not in paths else []
+                users += [service.name] if service.name not in users else []
+    findings = []
+    for (_, kind), (paths, users) in groups.items():
+        more = f" (and {len(paths) - 1} more)" if len(paths) > 1 else ""
+        finding = filesystem_finding(users, show(paths[0], plan.project.directory) + more, kind)
+        findings += [finding] if finding else []
+    return findings
+
+
+def filesystem_lookup() -> Callable[[str], tuple[str, str] | None]:
+    """path -> (mount point, filesystem type): /proc/self/mountinfo on Linux, `stat -f` on macOS."""
+    if sys.platform.startswith("linux"):
+        try:
+            table = Path("/proc/self/mountinfo").read_text()
+        except OSError:
+            return lambda _: None
+
+        def linux(path: str) -> tuple[str, str] | None:
+            entry = filesystem_of(os.path.realpath(path), table)
+            return (entry.mount_point, entry.fstype) if entry else None
+
+        return linux
+
+    def other(path: str) -> tuple[str, str] | None:
+        try:
+            done = subprocess.run(["stat", "-f", "%T", path], capture_output=True, text=True, timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return ("", done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
+
+    return other
+
+
+def compose_version() -> str | None:
+    try:
+        done = subprocess.run(
+            ["docker", "compose", "version", "--short"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    version = done.stdout.strip()
+    return version if done.returncode == 0 and version else None
+
+
+def cli_context() -> tuple[str, str] | None:
+    """The docker CLI's current context and its endpoint, read from its config (no subprocess)."""
+    config_dir = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    name = os.environ.get("DOCKER_CONTEXT")
+    try:
+        if not name:
+            name = json.loads((config_dir / "config.json").read_text()).get("currentContext")
+        if not name or name == "default":
+            return None
+        meta = config_dir / "contexts" / "meta" / hashlib.sha256(name.encode()).hexdigest() / "meta.json"
+        host = json.loads(meta.read_text())["Endpoints"]["docker"]["Host"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return (name, "") if name and name != "default" else None
+    return name, str(host)
+
+
+_STYLES = {"error": "bold red", "warning": "yellow", "info": "dim"}
+
+
+def render(findings: Iterable[Finding], out: Any) -> None:
+    findings = list(findings)
+    table = Table(title="devloop doctor", title_justify="left", show_lines=False)
+    for column in ("level", "service", "check", "finding"):
+        table.add_column(column)
+    for f in findings:
+        text = escape(f.message) + (f"\n[dim]hint: {escape(f.hint)}[/]" if f.hint else "")
+        table.add_row(f"[{_STYLES[f.level]}]{f.level}[/]", escape(f.service or "-"), f.check, text)
+    out.print(table)
+    counts = {level: sum(1 for f in findings if f.level == level) for level in _STYLES}
+    out.print(f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s)")

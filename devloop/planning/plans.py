@@ -1,0 +1,181 @@
+"""The values the planner produces: per service a plan, per batch of changes a decision."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+
+from devloop.inference.locate import SourceFile
+from devloop.inference.process import EffectiveProcess, ImageProcess
+from devloop.inference.reloaders import ReloadVerdict
+from devloop.inference.scope import Scope, scope_of
+from devloop.inference.trace import StartFile, Trace
+from devloop.model.dockerfile import Dockerfile, Stage
+from devloop.model.ignore import IgnoreRules
+from devloop.model.project import Action, Bind, Service, Strategy
+from devloop.planning.depvolumes import DependencyVolume
+from devloop.planning.placement import Misplaced
+from devloop.planning.strategy import CopySources, bind_text, context_copies, is_system_bind
+
+_LINE = re.compile(r":\d")  # a `file:line` citation
+
+
+@dataclass(frozen=True)
+class ServiceFacts:
+    """What devloop read about a service outside compose: its Dockerfile, .dockerignore, image, the
+    files its process runs or reads at start (container path -> host file, None when nothing brings
+    it), where its compose keys and environment variables are written, and its single-file binds."""
+
+    dockerfile: Dockerfile | None = None
+    dockerignore: tuple[str, ...] = ()
+    image: ImageProcess | None = None
+    files: Mapping[str, SourceFile | None] = field(default_factory=dict, compare=False)
+    where: Mapping[str, str] = field(default_factory=dict, compare=False)  # "command" -> "compose.yaml:9"
+    env_origins: Mapping[str, str] = field(default_factory=dict, compare=False)  # NAME -> ".env:2 via ..."
+    file_binds: frozenset[Path] = frozenset()  # bind sources that are files
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    service: Service
+    strategy: Strategy
+    reason: str
+    process: EffectiveProcess
+    verdict: ReloadVerdict
+    watch: tuple[Path, ...]
+    build_group: tuple[str, ...] = ()
+    configured: str = "auto"
+    base: Path = Path("/")  # the project directory, for showing paths
+    dockerignore: IgnoreRules = field(default_factory=lambda: IgnoreRules(()), compare=False)
+    user_ignore: IgnoreRules = field(default_factory=lambda: IgnoreRules(()), compare=False)
+    rebuild_on: IgnoreRules = field(default_factory=lambda: IgnoreRules(()), compare=False)
+    extra_watch: tuple[Path, ...] = ()  # `watch` paths from the settings
+    workdir: PurePosixPath | None = None  # the image's WORKDIR, read from the Dockerfile
+    dockerfile: Dockerfile | None = field(default=None, compare=False)
+    unseen_binds: tuple[Bind, ...] = ()  # binds the engine does not see (mount check): synced instead
+    trace: Trace | None = field(default=None, compare=False)  # how devloop followed the process
+    misplaced: tuple[Misplaced, ...] = ()  # code binds outside where the process runs from
+    dependency_volumes: tuple[DependencyVolume, ...] = ()  # volumes masking the image's dependencies
+    file_binds: frozenset[Path] = frozenset()  # bind sources that are single files
+    where: Mapping[str, str] = field(default_factory=dict, compare=False)  # compose key -> file:line
+
+    @property
+    def name(self) -> str:
+        return self.service.name
+
+    @property
+    def stage(self) -> Stage | None:
+        """The Dockerfile stage the service's image is built from (its build target, else the last)."""
+        build = self.service.build
+        return self.dockerfile.stage(build.target if build else None) if self.dockerfile else None
+
+    @cached_property
+    def watch_texts(self) -> tuple[str, ...]:
+        return tuple(str(p) for p in self.watch)
+
+    # Strings derived once per service, so that routing a path compares strings, not Paths.
+
+    @cached_property
+    def code_binds(self) -> tuple[tuple[str, str, Bind, str], ...]:
+        """Code binds as (source, source + "/", bind, bind as shown), deepest source first."""
+        binds = [b for b in self.service.binds if not is_system_bind(b, self.base)]
+        ordered = sorted(binds, key=lambda b: -len(b.source.parts))
+        return tuple((str(b.source), os.path.join(b.source, ""), b, bind_text(b, self.base)) for b in ordered)
+
+    @cached_property
+    def pattern_anchors(self) -> tuple[str, ...]:
+        """Folders that settings patterns (ignore, rebuild_on) are relative to."""
+        build = self.service.build
+        return (str(self.base), *((str(build.context),) if build is not None else ()))
+
+    @cached_property
+    def context_text(self) -> str | None:
+        build = self.service.build
+        return str(build.context) if build is not None else None
+
+    @cached_property
+    def input_texts(self) -> frozenset[str]:
+        """The Dockerfile and the .dockerignore the builder reads."""
+        build = self.service.build
+        if build is None:
+            return frozenset()
+        return frozenset(str(p) for p in (build.dockerfile, build.dockerignore) if p)
+
+    @cached_property
+    def copy_sources(self) -> CopySources:
+        """The COPY/ADD instructions that read the build context, the target stage's first."""
+        build = self.service.build
+        return CopySources(context_copies(self.dockerfile, build.target) if build is not None else ())
+
+    @cached_property
+    def leaf_texts(self) -> frozenset[str]:
+        """Paths that are special in themselves: the build inputs, the bind sources, start files."""
+        return self.input_texts | {source for source, *_ in self.code_binds} | frozenset(self.start_files)
+
+    @cached_property
+    def start_files(self) -> dict[str, StartFile]:
+        """Host files the container reads only at start (start scripts, configs, what it installs)."""
+        found = self.trace.start_files if self.trace is not None and self.configured == "auto" else ()
+        return {str(f.host): f for f in found}
+
+    @cached_property
+    def scope(self) -> Scope | None:
+        """What the reloader watches, when it is not every file under its binds."""
+        if self.configured != "auto" or self.trace is None:
+            return None
+        return scope_of(self.verdict, self.trace.cwd)
+
+    @cached_property
+    def bind_outcomes(self) -> dict[tuple[str, bool], tuple[Action, str]]:
+        """A memo for decide.py: (bind as shown, in the reloader's scope) -> (action, reason)."""
+        return {}
+
+    @cached_property
+    def misplaced_binds(self) -> dict[Bind, Misplaced]:
+        return {m.bind: m for m in self.misplaced}
+
+    @cached_property
+    def cite(self) -> str:
+        """Where the process evidence was read, when it names a file and line (else empty)."""
+        where = self.trace.where if self.trace is not None else self.process.source
+        return where if _LINE.search(where) else ""
+
+    @property
+    def renews_anon_volumes(self) -> bool:
+        """A rebuild must renew anonymous volumes, which keep the old image's dependencies."""
+        return any(v.name is None for v in self.dependency_volumes)
+
+    @cached_property
+    def folder_memo(self) -> dict[str, object] | None:
+        """A cache for decide.py, when what a plain file gets depends on its folder alone."""
+        patterns = self.user_ignore.patterns or self.rebuild_on.patterns
+        return None if patterns or (self.service.watch_rules and self.configured == "auto") else {}
+
+    @cached_property
+    def extra_texts(self) -> tuple[str, ...]:
+        return tuple(str(p) for p in self.extra_watch)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one service gets for a batch: the strongest action over its paths, and why."""
+
+    service: str
+    action: Action
+    reason: str
+    paths: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class ChangePlan:
+    decisions: tuple[Decision, ...]  # affected services only
+    project_files: tuple[Path, ...] = ()  # compose files, .env, settings or a file the plan followed
+    # (a start script, package.json, a reloader's config) changed: reload the model
+    unseen: tuple[Path, ...] = ()  # no service sees these paths
+
+    def decision(self, service: str) -> Decision | None:
+        return next((d for d in self.decisions if d.service == service), None)

@@ -1,0 +1,89 @@
+"""Plan one service: follow its process, then what its code changes get (a strategy), what it
+watches, and the evidence. Pure: facts read from disk come in as values."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from devloop.inference.process import effective_process
+from devloop.inference.trace import trace_process
+from devloop.model.ignore import IgnoreRules
+from devloop.model.project import Bind, Project, Service, Strategy
+from devloop.model.settings import Settings
+from devloop.planning.depvolumes import dependency_volumes
+from devloop.planning.placement import misplaced_binds
+from devloop.planning.plans import ServiceFacts, ServicePlan
+from devloop.planning.strategy import (
+    code_binds,
+    is_data_store,
+    is_system_bind,
+    service_strategy,
+    sync_strategy,
+)
+
+
+def _absolute(path: str, base: Path) -> Path:
+    return Path(os.path.normpath(os.path.join(base, path)))
+
+
+def plan_service(
+    project: Project, service: Service, settings: Settings, facts: ServiceFacts, unseen: tuple[Bind, ...] = ()
+) -> ServicePlan:
+    own = settings.service(service.name)
+    base = project.directory
+    dockerfile = facts.dockerfile
+    stage = dockerfile.stage(service.build.target if service.build else None) if dockerfile else None
+    process = effective_process(service, facts.image, dockerfile, facts.where)
+    name = dockerfile.path.name if dockerfile else "Dockerfile"
+    trace = trace_process(service, process, stage, facts.files, facts.env_origins, base, name)
+    verdict = trace.verdict
+    extra = tuple(_absolute(w, base) for w in own.watch)
+    binds = code_binds(service, base)
+    misplaced = misplaced_binds(
+        service, stage, trace.code_roots, binds, facts.file_binds, name, facts.where, trace.argv
+    )
+    strategy, reason = service_strategy(
+        service, process, verdict, own.strategy, base, dockerfile, extra, trace.where, misplaced,
+        facts.where.get("develop", ""),
+    )  # fmt: skip
+    if own.strategy == "auto":
+        strategy, reason = sync_strategy(
+            service, strategy, reason, base, dockerfile, settings.prefer_sync, unseen
+        )
+    watch: list[Path] = []
+    if own.strategy != "auto" or not is_data_store(service, process):  # a data store's binds hold data
+        watch += [b.source for b in service.binds if not is_system_bind(b, base)]
+        build = service.build
+        if build is not None:
+            watch.append(build.context)
+            if build.dockerfile is not None:
+                watch.append(build.dockerfile)
+            if build.dockerignore is not None and build.context not in build.dockerignore.parents:
+                watch.append(build.dockerignore)  # <Dockerfile>.dockerignore beside an outside Dockerfile
+        watch += [r.path for r in service.watch_rules]
+    watch += extra
+    return ServicePlan(
+        service=service,
+        strategy=strategy,
+        reason=reason,
+        process=process,
+        verdict=verdict,
+        watch=tuple(dict.fromkeys(watch)) if strategy is not Strategy.NONE else (),
+        configured=own.strategy,
+        base=base,
+        dockerignore=IgnoreRules(facts.dockerignore),
+        user_ignore=IgnoreRules(own.ignore),
+        rebuild_on=IgnoreRules(own.rebuild_on),
+        extra_watch=extra,
+        workdir=stage.workdir if stage is not None else None,
+        dockerfile=dockerfile,
+        unseen_binds=unseen,
+        trace=trace,
+        misplaced=misplaced if own.strategy == "auto" else (),
+        dependency_volumes=dependency_volumes(
+            service, {**(stage.environment if stage else {}), **service.env}
+        ),
+        file_binds=facts.file_binds,
+        where=facts.where,
+    )

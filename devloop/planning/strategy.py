@@ -1,0 +1,249 @@
+"""Per service, what its code changes get (a strategy) and the evidence for it: pure functions."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from docker.utils.fnmatch import translate
+
+from devloop.inference.process import EffectiveProcess
+from devloop.inference.reloaders import ReloadVerdict
+from devloop.model.dockerfile import Copy, Dockerfile
+from devloop.model.project import Action, Bind, Service, Strategy
+from devloop.planning.placement import Misplaced
+
+DEPENDENCY_FILES = frozenset(
+    {
+        ".dockerignore", "pyproject.toml", "setup.py", "setup.cfg", "poetry.lock", "uv.lock", "Pipfile",
+        "Pipfile.lock", "package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
+        "pnpm-lock.yaml", "bun.lockb", "bun.lock", "go.mod", "go.sum", "Gemfile", "Gemfile.lock",
+        "Cargo.toml", "Cargo.lock", "composer.json", "composer.lock",
+    }
+)  # fmt: skip
+_REQUIREMENTS = re.compile(r"^requirements.*\.(txt|in)$")
+DATA_STORES = (
+    "postgres", "mysql", "mariadb", "redis", "mongo", "elasticsearch", "rabbitmq", "minio", "memcached",
+)  # fmt: skip
+# Host paths that are never the user's code: binds of them are not watched (`/` alone included).
+SYSTEM_SOURCES = ("/proc", "/sys", "/dev", "/run", "/var/run", "/var/lib/docker", "/etc")
+WATCH_ACTIONS = {
+    "rebuild": Action.REBUILD,
+    "sync": Action.SYNC,
+    "sync+restart": Action.SYNC,
+    "sync+exec": Action.SYNC,
+    "restart": Action.RESTART,
+}
+
+
+def is_dependency_file(path: str) -> bool:
+    """A file that package managers read at build or start: requirements*.txt (also under a
+    requirements/ folder), lockfiles, package.json, pyproject.toml, ..."""
+    folder, _, name = path.rpartition(os.sep)
+    if name in DEPENDENCY_FILES:
+        return True
+    if not name.endswith((".txt", ".in")):
+        return False
+    return bool(_REQUIREMENTS.match(name)) or folder.rpartition(os.sep)[2] == "requirements"
+
+
+def show(path: Path | str, base: Path) -> str:
+    """A path as the user wrote it: relative to the project folder when inside it."""
+    text = str(path)
+    root = str(base)
+    if text == root:
+        return "."
+    if text.startswith(root + os.sep):
+        return "./" + text[len(root) + 1 :]
+    return text
+
+
+def bind_text(bind: Bind, base: Path) -> str:
+    return f"{show(bind.source, base)}:{bind.target}{':ro' if bind.read_only else ''}"
+
+
+def is_system_bind(bind: Bind, base: Path) -> bool:
+    """A bind of a host system path (the Docker socket, /etc/localtime, /proc, `/`): not code."""
+    source = str(bind.source)
+    if source == "/":
+        return True
+    inside_project = source == str(base) or source.startswith(str(base) + os.sep)
+    return not inside_project and any(source == s or source.startswith(s + "/") for s in SYSTEM_SOURCES)
+
+
+def code_binds(service: Service, base: Path) -> list[Bind]:
+    """The binds that may hold code: writable ones first choice, else the read-only ones."""
+    binds = [b for b in service.binds if not is_system_bind(b, base)]
+    return [b for b in binds if not b.read_only] or binds
+
+
+def is_data_store(service: Service, process: EffectiveProcess) -> bool:
+    if service.build is not None:
+        return False
+    image = (service.image or "").rsplit("/", 1)[-1].split(":")[0]
+    program = os.path.basename(process.argv[0]) if process.argv else ""
+    return any(image.startswith(name) or program.startswith(name) for name in DATA_STORES)
+
+
+def strongest_rule(service: Service) -> Strategy:
+    """The strongest action of the develop.watch rules on code; rules on a build input (a dependency
+    file, the Dockerfile) only count when there are no others, as they are not what code edits get."""
+    dockerfile = service.build.dockerfile if service.build else None
+    code = [r for r in service.watch_rules if not is_dependency_file(str(r.path)) and r.path != dockerfile]
+    action = max(WATCH_ACTIONS.get(r.action, Action.RESTART) for r in code or service.watch_rules)
+    return Strategy[action.name]
+
+
+def context_copies(dockerfile: Dockerfile | None, target: str | None) -> tuple[Copy, ...]:
+    """COPY/ADD instructions that read the build context: the target stage's first, then the rest."""
+    if dockerfile is None:
+        return ()
+    stage = dockerfile.stage(target)
+    ordered = [*(stage.copies if stage else ()), *(c for s in dockerfile.stages for c in s.copies)]
+    return tuple(c for c in dict.fromkeys(ordered) if c.from_stage is None)
+
+
+class CopySources:
+    """The COPY/ADD instructions that read a build context, compiled once: which one copies a path.
+    Sources are relative to the context root (`./app/` is `app`; `.` and `/` are all of it); one with
+    an ARG or a URL in it cannot be told, and covers nothing here."""
+
+    def __init__(self, copies: Sequence[Copy]) -> None:
+        self.copies = tuple(copies)
+        self._tests = [
+            (copy, [_source_test(s) for s in _sources(copy) if "$" not in s and "://" not in s])
+            for copy in self.copies
+        ]
+
+    def covering(self, relative: str) -> Copy | None:
+        """The first COPY/ADD whose sources include `relative` (a path relative to the context)."""
+        prefixes: list[str] | None = None
+        for copy, tests in self._tests:
+            for test in tests:
+                if test is None:
+                    return copy
+                if isinstance(test, str):
+                    if relative == test or relative.startswith(test + "/"):
+                        return copy
+                    continue
+                if prefixes is None:
+                    parts = relative.split("/")
+                    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+                if any(test(prefix) for prefix in prefixes):
+                    return copy
+        return None
+
+
+def _source_test(source: str) -> str | Callable[[str], object] | None:
+    """None for the whole context, the source itself when it has no wildcard, else a matcher."""
+    if source == ".":
+        return None
+    if not any(ch in source for ch in "*?["):
+        return source
+    return re.compile(translate(source)).match  # COPY wildcards: `*` stays within one folder
+
+
+def copy_covering(copies: Sequence[Copy], relative: str) -> Copy | None:
+    """The COPY/ADD whose sources include `relative` (a path relative to the build context)."""
+    return CopySources(copies).covering(relative)
+
+
+def _sources(copy: Copy) -> list[str]:
+    """Sources relative to the context root: `./app/` is `app`, `.` and `/` the whole context."""
+    return [os.path.normpath(s).lstrip("/") or "." for s in copy.sources]
+
+
+def copy_text(copy: Copy, dockerfile: Dockerfile) -> str:
+    destination = copy.raw_destination or str(copy.destination)
+    return f"`{copy.instruction} {' '.join(copy.sources)} {destination}` ({dockerfile.path.name}:{copy.line})"
+
+
+def _baked_evidence(service: Service, dockerfile: Dockerfile | None, base: Path) -> str:
+    assert service.build is not None
+    where = f"build context {show(service.build.context, base)}"
+    copies = context_copies(dockerfile, service.build.target)
+    if not copies or dockerfile is None:
+        return f"its code is baked into the image ({where})"
+    whole = next((c for c in copies if "." in _sources(c)), copies[-1])
+    return f"its code is baked into the image by {copy_text(whole, dockerfile)}, {where}"
+
+
+def clause(reason: str) -> str:
+    """A verdict's reason after "and": `it runs uvicorn --reload`, `FLASK_DEBUG=1 makes ...`."""
+    return f"it {reason}" if reason.startswith("runs ") else reason
+
+
+def service_strategy(
+    service: Service,
+    process: EffectiveProcess,
+    verdict: ReloadVerdict,
+    configured: str,
+    base: Path,
+    dockerfile: Dockerfile | None = None,
+    extra_watch: Sequence[Path] = (),
+    evidence: str = "",
+    misplaced: Sequence[Misplaced] = (),
+    develop_at: str = "",
+) -> tuple[Strategy, str]:
+    """What the service's code changes get, with the evidence: a bind mount and what the process
+    does (`evidence`: where that was read), a develop.watch section (`develop_at`: its line), the COPY
+    that bakes the code in (also when every code bind is `misplaced`), or the settings."""
+    if configured != "auto":
+        return Strategy(configured), f"strategy = {configured!r} is set in the devloop settings"
+    if service.watch_rules:
+        actions = ", ".join(sorted({r.action for r in service.watch_rules}))
+        at = f" ({develop_at})" if develop_at else ""
+        return strongest_rule(service), f"follows its develop.watch rules ({actions}){at}"
+    runs = f"{clause(verdict.reason)} ({evidence or process.source})"
+    away = {m.bind: m for m in misplaced}
+    binds = [b for b in code_binds(service, base) if b not in away]
+    data_store = is_data_store(service, process)
+    if binds and not data_store:
+        where = ", ".join(bind_text(b, base) for b in binds)
+        if verdict.reloads:
+            return Strategy.RELOAD, f"{where} is bind-mounted and {runs}"
+        if verdict.reloads is None:
+            unknown = f"{verdict.reason} ({evidence or process.source})"
+            return Strategy.RESTART, f"{where} is bind-mounted; {unknown}, so devloop restarts it to be safe"
+        return Strategy.RESTART, f"{where} is bind-mounted and {runs}"
+    if away and service.build is not None:
+        first = next(iter(away.values()))
+        program = (verdict.program or "the process").split()[0]
+        text = f"{bind_text(first.bind, base)} {first.lands(program)}"
+        return (
+            Strategy.REBUILD,
+            f"{text}: the mount looks misplaced, so {_baked_evidence(service, dockerfile, base)}",
+        )
+    if service.build is not None:
+        return Strategy.REBUILD, _baked_evidence(service, dockerfile, base)
+    if extra_watch:
+        where = ", ".join(show(p, base) for p in extra_watch)
+        return Strategy.RESTART, f"{where} is watched (`watch` in the devloop settings) and it {runs}"
+    if data_store:
+        return Strategy.NONE, "a data store: its mounts hold data, not code"
+    return Strategy.NONE, "image-only service without code bind mounts: nothing to watch"
+
+
+def sync_strategy(
+    service: Service,
+    strategy: Strategy,
+    reason: str,
+    base: Path,
+    dockerfile: Dockerfile | None,
+    prefer_sync: bool,
+    unseen: Sequence[Bind],
+) -> tuple[Strategy, str]:
+    """Where `auto` becomes `sync`: binds the engine does not see (its changes are copied into the
+    container instead), and baked code when `prefer_sync = true` and a COPY maps it."""
+    if unseen:
+        where = ", ".join(bind_text(b, base) for b in unseen)
+        return Strategy.SYNC, f"the engine does not see {where} (mount check); devloop copies changes in"
+    if prefer_sync and strategy is Strategy.REBUILD and service.build is not None:
+        if context_copies(dockerfile, service.build.target):
+            return (
+                Strategy.SYNC,
+                f"prefer_sync = true: {reason}; changes are copied into the running containers",
+            )
+    return strategy, reason

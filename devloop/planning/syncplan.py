@@ -1,0 +1,41 @@
+"""Which container paths a batch of changes is synced to, or why it cannot be synced."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from devloop.adapters.container_files import FileSync
+from devloop.planning.copymap import NoSync, sync_targets
+from devloop.planning.planner import ServicePlan, is_dependency_file
+
+
+def files_to_sync(plan: ServicePlan, paths: Iterable[Path]) -> list[FileSync] | NoSync:
+    """FileSync items for every path, or the first reason a path needs a rebuild instead."""
+    files: list[FileSync] = []
+    build = plan.service.build
+    for path in paths:
+        rule = next(
+            (
+                r
+                for r in plan.service.watch_rules
+                if r.target and r.action.startswith("sync") and (path == r.path or r.path in path.parents)
+            ),
+            None,
+        )
+        if rule is not None and rule.target:  # the user's own develop.watch sync rule
+            files.append(FileSync(path, PurePosixPath(rule.target) / path.relative_to(rule.path)))
+            continue
+        broken = next((b for b in plan.unseen_binds if b.covers(path)), None)
+        if broken is not None:  # the engine does not see this bind: copy into its target
+            files.append(FileSync(path, broken.container_path(path)))
+            continue
+        if build is None:
+            return NoSync(f"{path.name} is not in a build context")
+        if is_dependency_file(str(path)) or path in (build.dockerfile, build.dockerignore):
+            return NoSync(f"{path.name} is a build input: the image must be rebuilt")
+        targets = sync_targets(plan.stage, build.context, path)
+        if isinstance(targets, NoSync):
+            return targets
+        files.extend(FileSync(path, t.path, t.chown) for t in targets)
+    return files

@@ -1,0 +1,154 @@
+"""Everything devloop prints for `plan` and `clean`: rich tables on a terminal, JSON with --json."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from devloop.adapters import cache as state
+from devloop.adapters.appledouble import CleanReport, format_bytes
+from devloop.model.project import Strategy
+from devloop.planning.copymap import describe_mapping
+from devloop.planning.planner import ChangePlan, ProjectPlan, ServicePlan
+
+
+def console(stderr: bool = False) -> Console:
+    """A console that respects NO_COLOR and plain output when not on a terminal."""
+    return Console(stderr=stderr, highlight=False, soft_wrap=not os.isatty(2 if stderr else 1))
+
+
+def _short(path: Path, base: Path) -> str:
+    try:
+        relative = path.relative_to(base)
+    except ValueError:
+        return str(path)
+    return "./" + str(relative) if str(relative) != "." else "."
+
+
+def sync_info(project: str, service: ServicePlan) -> dict[str, Any]:
+    """Whether the service's baked code can be synced, the COPY mapping, and what devloop
+    measured here for sync and rebuild."""
+    build = service.service.build
+    mapping = describe_mapping(service.stage, build.dockerfile.name) if build and build.dockerfile else []
+    measured = state.median_durations(project, service.name)
+    available = bool(mapping) and not service.service.binds
+    hint = None
+    if available and service.strategy is Strategy.REBUILD:
+        hint = 'sync is available: strategy = "sync" (or prefer_sync = true) copies edits in instead'
+        if "sync" in measured and "rebuild" in measured:
+            hint += f"; measured here: sync {measured['sync']:.2f}s, rebuild {measured['rebuild']:.2f}s"
+    elif service.strategy is Strategy.SYNC and "sync" in measured and "rebuild" in measured:
+        ratio = measured["rebuild"] / measured["sync"] if measured["sync"] else 0
+        hint = (
+            f"measured here: sync {measured['sync']:.2f}s, rebuild {measured['rebuild']:.2f}s ({ratio:.1f}x)"
+        )
+    return {"available": available, "mapping": mapping, "measured": measured, "hint": hint}
+
+
+def plan_json(plan: ProjectPlan) -> dict[str, Any]:
+    base = plan.project.directory
+    return {
+        "project": plan.project.name,
+        "directory": str(base),
+        "services": {
+            s.name: {
+                "strategy": str(s.strategy),
+                "reason": s.reason,
+                "configured": s.configured,
+                "process": list(s.process.argv),
+                "process_source": s.process.source,
+                "runs": list(s.trace.argv) if s.trace is not None else list(s.process.argv),
+                "evidence": s.trace.where if s.trace is not None else s.process.source,
+                "reloads": s.verdict.reloads,
+                "watch": [str(p) for p in s.watch],
+                "build_group": list(s.build_group),
+                "renew_volumes": [
+                    {"target": str(v.target), "volume": v.name, "why": v.why} for v in s.dependency_volumes
+                ],
+                "sync": sync_info(plan.project.name, s),
+            }
+            for s in plan.services
+        },
+        "project_files": sorted(str(p) for p in plan.project_files),
+    }
+
+
+def change_plan_json(change: ChangePlan) -> dict[str, Any]:
+    return {
+        "actions": {d.service: str(d.action) for d in change.decisions},
+        "reasons": {d.service: d.reason for d in change.decisions},
+        "paths": {d.service: [str(p) for p in d.paths] for d in change.decisions},
+        "project_files": [str(p) for p in change.project_files],
+        "unseen": [str(p) for p in change.unseen],
+    }
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2))
+
+
+def render_plan(plan: ProjectPlan, out: Console, note: str | None = None) -> None:
+    base = plan.project.directory
+    table = Table(title=f"devloop plan: {plan.project.name} ({base})", title_justify="left")
+    table.add_column("service", style="bold")
+    table.add_column("strategy")
+    table.add_column("why")
+    table.add_column("watches")
+    colours = {"reload": "green", "restart": "yellow", "rebuild": "red", "sync": "cyan", "none": "dim"}
+    for s in plan.services:
+        strategy = str(s.strategy)
+        why = s.reason
+        sync = sync_info(plan.project.name, s)
+        if sync["mapping"] and s.strategy in (Strategy.SYNC, Strategy.REBUILD):
+            why += "\n[dim]" + "\n".join(sync["mapping"]) + "[/]"
+        if sync["hint"]:
+            why += f"\n[cyan]{sync['hint']}[/]"
+        table.add_row(
+            s.name,
+            f"[{colours[strategy]}]{strategy}[/]",
+            why,
+            "\n".join(_short(p, base) for p in s.watch) or "-",
+        )
+    out.print(table)
+    if note:
+        out.print(f"[dim]note: {note}[/]")
+
+
+def render_change_plan(change: ChangePlan, base: Path, out: Console) -> None:
+    if not change.decisions and not change.project_files:
+        out.print("No service is affected by these paths.")
+    for decision in change.decisions:
+        out.print(f"[bold]{decision.service}[/]: {decision.action} - {decision.reason}")
+    for path in change.project_files:
+        out.print(f"{_short(path, base)}: project file - devloop reloads the compose model")
+    for path in change.unseen:
+        out.print(f"[dim]{_short(path, base)}: no service sees this path[/]")
+
+
+def clean_json(report: CleanReport) -> dict[str, Any]:
+    return {
+        "dry_run": report.dry_run,
+        "removed": [str(p) for p in report.removed],
+        "kept": [str(p) for p in report.kept],
+        "errors": [{"path": str(p), "error": e} for p, e in report.errors],
+        "bytes_removed": report.bytes_removed,
+    }
+
+
+def render_clean(report: CleanReport, out: Console) -> None:
+    verb = "would remove" if report.dry_run else "removed"
+    for path in report.removed:
+        out.print(f"{verb} {path}")
+    for path in report.kept:
+        out.print(f"[yellow]kept {path}: named like AppleDouble but is not (user data)[/]")
+    for path, error in report.errors:
+        out.print(f"[red]could not handle {path}: {error}[/]")
+    out.print(
+        f"{verb} {len(report.removed)} AppleDouble file(s), {format_bytes(report.bytes_removed)}; "
+        f"kept {len(report.kept)}."
+    )
