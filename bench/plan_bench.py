@@ -28,7 +28,8 @@ from devloop.adapters.engine import Engine
 from devloop.load.context import load_context
 from devloop.load.facts import collect_facts
 from devloop.model.ignore import IgnoreRules
-from devloop.planning.planner import ProjectPlan, plan_project, route
+from devloop.planning.planner import ProjectPlan, plan_project
+from devloop.planning.route import route
 
 DOCKERFILE = """\
 FROM python:3.12-slim

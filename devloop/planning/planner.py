@@ -3,26 +3,17 @@ paths, which action each service needs and why. No I/O: facts read from disk com
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from devloop.model.ignore import IgnoreRules, maybe_noise_name, noise_folder_reason, noise_name_reason
-from devloop.model.project import Action, Bind, Project, Service, Strategy
+from devloop.model.ignore import IgnoreRules
+from devloop.model.project import Bind, Project, Service
 from devloop.model.settings import Settings
 from devloop.planning.decide import (
-    DEPENDENCY_SUFFIXES,
-    NOTHING,
-    Scoped,
     decide,
-    decide_seen,
-    folder_outcome,
-    is_build_input,
-    relative,
 )
-from devloop.planning.depvolumes import rebuild_note
 from devloop.planning.plans import ChangePlan, Decision, ServiceFacts, ServicePlan
 from devloop.planning.service import plan_service
 from devloop.planning.strategy import (
@@ -34,7 +25,7 @@ from devloop.planning.strategy import (
 
 __all__ = [
     "DATA_STORES", "DEPENDENCY_FILES", "ChangePlan", "Decision", "ProjectPlan", "ServiceFacts", "ServicePlan",
-    "decide", "is_dependency_file", "plan_project", "route", "show",
+    "decide", "is_dependency_file", "plan_project", "show",
 ]  # fmt: skip
 
 
@@ -95,6 +86,8 @@ class ProjectPlan:
         return {**found, **dict.fromkeys(map(str, self.read_files), True)}
 
     def route(self, paths: Iterable[Path]) -> ChangePlan:
+        from devloop.planning.route import route
+
         return route(self, paths)
 
 
@@ -132,154 +125,3 @@ def _group_key(service: Service) -> object:
     text is not in the model."""
     assert service.build is not None
     return service.build.key if service.build.dockerfile is not None else (service.build.key, service.name)
-
-
-# Per folder of a batch: the services watching it, and what each gives a plain file there when the
-# folder alone decides for all of them (else None); None for the folder itself inside .git/ etc.
-# An entry: (service, action, reason suffix, and for a reloader that watches some names only: the test
-# on the name and the (action, suffix) for the names it does not watch).
-_Entry = tuple[str, Action, str, "Callable[[str], bool] | None", tuple[Action, str]]
-_Folder = tuple[list[int], list[_Entry] | None]
-_NOT_SEEN: _Folder = ([], None)
-
-
-def _folder_entry(plan: ProjectPlan, folder: str) -> _Folder | None:
-    if noise_folder_reason(folder + os.sep):
-        return None
-    candidates = _candidates(plan.watch_index, folder or os.sep, plan.shortest_root)
-    by_folder: list[_Entry] = []
-    for i in candidates:
-        service_plan = plan.services[i]
-        if service_plan.strategy is Strategy.NONE:
-            continue  # decide_seen() gives it nothing
-        outcome = folder_outcome(service_plan, folder)
-        name = service_plan.service.name
-        if isinstance(outcome, Scoped):
-            by_folder.append((name, *outcome.inside, outcome.test, outcome.outside))
-            continue
-        if outcome is None or outcome[0] is Action.REBUILD:  # a rebuild may be shared: decide_seen()
-            return candidates, None
-        if outcome is not NOTHING:
-            by_folder.append((name, outcome[0], outcome[1], None, outcome))
-    return candidates, by_folder
-
-
-@dataclass
-class _Best:
-    action: Action
-    reason: str
-    paths: list[Path]
-
-
-def route(plan: ProjectPlan, paths: Iterable[Path]) -> ChangePlan:
-    """For a batch of changed paths: per service the strongest action; when a build input of a shared
-    build needs a rebuild, every service built from it is rebuilt with it.
-
-    The batch is decided folder by folder where it can be: for a plain file whose folder alone
-    decides for every service watching it (see decide.folder_outcome) no per-path rule runs."""
-    best: dict[str, _Best] = {}
-    rebuilt_inputs: dict[str, list[Path]] = {}
-    project_files: list[Path] = []
-    unseen: list[Path] = []
-    index, services, directory = plan.watch_index, plan.services, str(plan.project.directory)
-    remodel, leaves = plan.remodel_texts, plan.leaf_texts
-    ignore = plan.ignore if plan.ignore.patterns else None
-    folders: dict[str, _Folder | None] = {}
-    maybe_noise, dependencies, suffixes, sep = maybe_noise_name, DEPENDENCY_FILES, DEPENDENCY_SUFFIXES, os.sep
-    for path in paths:
-        text = str(path)
-        routed = remodel.get(text)
-        is_project_file = routed is not None
-        if is_project_file:
-            project_files.append(path)
-            if not routed:
-                continue
-        folder, _, name = text.rpartition(sep)
-        entry = folders.get(folder, _NOT_SEEN)
-        if entry is _NOT_SEEN:
-            entry = folders[folder] = _folder_entry(plan, folder)
-        if entry is None or (maybe_noise(name) and noise_name_reason(name)):
-            continue
-        if ignore is not None and ignore.excludes(relative(text, directory)):
-            continue
-        candidates, by_folder = entry
-        plain = name not in dependencies and not name.endswith(suffixes)  # decide.is_plain_name
-        if by_folder is not None and plain and text not in leaves:
-            for service_name, action, suffix, test, outside in by_folder:
-                if test is not None and not test(name):
-                    action, suffix = outside
-                current = best.get(service_name)
-                if current is None:
-                    best[service_name] = _Best(action, name + suffix, [path])
-                    continue
-                if action > current.action:  # the reason is built only when it is kept
-                    current.action, current.reason = action, name + suffix
-                current.paths.append(path)
-            if not by_folder and not is_project_file:
-                unseen.append(path)
-            continue
-        leaf = index.get(text)  # a watched file: a Dockerfile, a single-file bind
-        seen = False
-        for i in sorted({*candidates, *leaf}) if leaf else candidates:
-            service_plan = services[i]
-            outcome = decide_seen(service_plan, text)
-            if outcome is None:
-                continue
-            seen = True
-            action, reason = outcome
-            service_name = service_plan.service.name
-            current = best.get(service_name)
-            if current is None:
-                current = best[service_name] = _Best(action, reason, [])
-            elif action > current.action:
-                current.action, current.reason = action, reason
-            current.paths.append(path)
-            shared = len(service_plan.build_group) > 1
-            if action is Action.REBUILD and shared and is_build_input(service_plan, text):
-                rebuilt_inputs.setdefault(service_name, []).append(path)
-        if not seen and not is_project_file:
-            unseen.append(path)
-    _share_rebuilds(plan, best, rebuilt_inputs)
-    decisions = tuple(
-        Decision(name, b.action, _with_volumes(plan, name, b), tuple(b.paths))
-        for name, b in sorted(best.items())
-    )
-    return ChangePlan(decisions, tuple(project_files), tuple(unseen))
-
-
-def _with_volumes(plan: ProjectPlan, name: str, best: _Best) -> str:
-    """A rebuild's reason, with what it does about volumes that mask the image's dependencies."""
-    if best.action is not Action.REBUILD:
-        return best.reason
-    volumes = plan.service(name).dependency_volumes
-    return f"{best.reason}; {rebuild_note(name, volumes)}" if volumes else best.reason
-
-
-def _share_rebuilds(plan: ProjectPlan, best: dict[str, _Best], rebuilt_inputs: dict[str, list[Path]]) -> None:
-    """Services built from the same inputs as a service rebuilt for a build input are rebuilt too."""
-    by_name = {s.name: s for s in plan.services}
-    for name, inputs in rebuilt_inputs.items():
-        for other in by_name[name].build_group:
-            if by_name[other].strategy is Strategy.NONE:
-                continue  # devloop leaves it alone (strategy = "none" in the settings)
-            current = best.setdefault(other, _Best(Action.NONE, "", []))
-            if current.action < Action.REBUILD:
-                current.action, current.reason = Action.REBUILD, f"shares its build with {name}"
-                own = set(current.paths)
-                current.paths += [p for p in dict.fromkeys(inputs) if p not in own]
-
-
-def _candidates(index: Mapping[str, tuple[int, ...]], text: str, shortest: int) -> list[int]:
-    """Indices of the services with a watch root at `text` or one of its ancestors, in plan order;
-    ancestors shorter than the shortest root are not looked up."""
-    found: list[int] = []
-    key = text
-    while len(key) >= shortest:
-        hit = index.get(key)
-        if hit:
-            found += hit
-        cut = key.rfind(os.sep)
-        if cut < 0 or key == os.sep:
-            break
-        key = key[:cut] or os.sep
-    return sorted(set(found)) if len(found) > 1 else found

@@ -12,7 +12,8 @@ from devloop.load.compose_config import project_from_config
 from devloop.load.facts import collect_facts
 from devloop.model.project import Project
 from devloop.model.settings import Settings, parse_settings
-from devloop.planning.planner import ChangePlan, ProjectPlan, plan_project, route
+from devloop.planning.planner import ChangePlan, ProjectPlan, plan_project
+from devloop.planning.route import route
 
 
 def write(root: Path, relative: str, text: str = "") -> Path:

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from devloop.model.project import Action
-from devloop.planning.planner import ProjectPlan, route
+from devloop.planning.planner import ProjectPlan
+from devloop.planning.route import route
 from tests.unit.test_planner_properties import NAMES, build_plan
 
 FOLDERS = ["", "sub", "sub/deeper"]

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from devloop.model.ignore import noise_reason
 from devloop.model.project import Action
-from devloop.planning.planner import ProjectPlan, decide, route
+from devloop.planning.planner import ProjectPlan, decide
+from devloop.planning.route import route
 from tests.unit.planning import bind, build, make_plan, write
 
 DIRS = ["", "app", "app/sub", "app/generated", "lib", "baked", "baked/pkg", "baked/secret", "web", "web/src",

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from devloop.model.project import Action
-from devloop.planning.planner import decide, route
+from devloop.planning.planner import decide
+from devloop.planning.route import route
 from tests.unit.planning import actions, bind, build, change, make_plan, reasons, write
 
 DOCKERFILE = """\
