@@ -37,6 +37,7 @@ e2e: venv testbed
 lint: venv
 	$(BIN)/ruff check devloop tests
 	$(BIN)/mypy devloop
+	$(BIN)/lint-imports
 
 # Benchmarks: they print figures and write docs/benchmarks.md and docs/benchmarks.png; they assert
 # nothing. A full run takes 30 minutes or more: run it on a quiet machine. BENCH_ARGS=--quick is a

@@ -23,10 +23,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from devloop.adapters.compose import ComposeOptions, load_project
+from devloop.adapters.compose import ComposeOptions
 from devloop.adapters.engine import Engine
 from devloop.load.context import load_context
 from devloop.load.facts import collect_facts
+from devloop.load.project import load_project
 from devloop.model.ignore import IgnoreRules
 from devloop.planning.planner import ProjectPlan, plan_project
 from devloop.planning.route import route

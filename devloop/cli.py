@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from devloop import __version__
 from devloop.adapters.compose import ComposeOptions
-from devloop.errors import DevloopError
+from devloop.errors import BUG_HINT, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNEXPECTED, EXIT_USER_ERROR, DevloopError
 
 if TYPE_CHECKING:
-    from devloop.planning.planner import ProjectPlan
-
-EXIT_OK, EXIT_USER_ERROR, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 3, 130
-BUG_HINT = (
-    "this is a bug in devloop; please report it with the command you ran "
-    "(set DEVLOOP_DEBUG=1 for the full traceback)"
-)
+    pass
 
 DESCRIPTION = """\
 devloop watches a Docker Compose project and, for every edit, does the right thing per service:
@@ -90,9 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = _compose_options_parser()
 
-    def command(
-        name: str, func: Callable[[argparse.Namespace], int], summary: str, text: str, *examples: str
-    ) -> argparse.ArgumentParser:
+    def command(name: str, summary: str, text: str, *examples: str) -> argparse.ArgumentParser:
+        """A subcommand; its code is devloop.commands.<name>.run, imported only when it runs."""
         made = sub.add_parser(
             name,
             parents=[parent],
@@ -101,11 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
             description=text,
             epilog="examples:\n" + "\n".join(f"  devloop {e}" for e in examples),
         )
-        made.set_defaults(func=func)
+        made.set_defaults(command_module=f"devloop.commands.{name}")
         return made
 
     up = command(
-        "up", cmd_up, "watch and act on every change",
+        "up", "watch and act on every change",
         "Bring the services up, then watch their code and act on every change.",
         "up", "up api celery_worker --json", "up --no-start",
     )  # fmt: skip
@@ -123,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--debounce-ms", type=int, metavar="MS", help="quiet time before acting (default 300)")
 
     plan = command(
-        "plan", cmd_plan, "explain what devloop would do",
+        "plan", "explain what devloop would do",
         "Show each service's strategy and why, or what changes to PATHs would do.",
         "plan", "plan --json", "plan app/tasks.py requirements.txt",
     )  # fmt: skip
@@ -131,14 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", action="store_true", help="print JSON (shape in the README)")
 
     doctor = command(
-        "doctor", cmd_doctor, "check mounts and data safety",
+        "doctor", "check mounts and data safety",
         "Check the engine, bind mounts, data written where it will be lost, and stale images.",
         "doctor", "doctor --json",
     )  # fmt: skip
     doctor.add_argument("--json", action="store_true", help="print JSON (shape in the README)")
 
     clean = command(
-        "clean", cmd_clean, "delete AppleDouble ._* files",
+        "clean", "delete AppleDouble ._* files",
         "Delete genuine macOS AppleDouble files (never other ._* files) under the "
         "build contexts and bind sources of the project, or under the given PATHs.",
         "clean --dry-run", "clean ./app",
@@ -148,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--json", action="store_true", help="print JSON")
 
     init = command(
-        "init", cmd_init, "write a commented devloop.toml",
+        "init", "write a commented devloop.toml",
         "Write devloop.toml beside the compose file: every setting with its default, and each "
         "service's inferred strategy with the reason, so you can see and pin it.",
         "init", "init --force",
@@ -167,112 +161,6 @@ def compose_options(args: argparse.Namespace) -> ComposeOptions:
     )
 
 
-def cmd_plan(args: argparse.Namespace) -> int:
-    from devloop.adapters.engine import Engine
-    from devloop.load.context import load_context
-    from devloop.ui import plan as ui
-
-    context = load_context(compose_options(args), Engine(), check_mounts=True)
-    if not args.paths:
-        if args.json:
-            ui.print_json(ui.plan_json(context.plan))
-        else:
-            ui.render_plan(context.plan, ui.console(), context.engine_note)
-        return EXIT_OK
-    paths = [Path(os.path.abspath(p)) for p in args.paths]
-    _check_inside(paths, context.plan.watch_roots, context.project.directory)
-    change = context.plan.route(paths)
-    if args.json:
-        ui.print_json(ui.change_plan_json(change))
-    else:
-        ui.render_change_plan(change, context.project.directory, ui.console())
-    return EXIT_OK
-
-
-def _check_inside(paths: Sequence[Path], roots: Sequence[Path], directory: Path) -> None:
-    for path in paths:
-        if not any(path == r or r in path.parents for r in (*roots, directory)):
-            raise DevloopError(
-                f"{path} is outside the project ({directory}) and everything it watches",
-                "give paths inside the project folder, its build contexts or its bind mounts",
-            )
-
-
-def cmd_clean(args: argparse.Namespace) -> int:
-    from devloop.adapters.appledouble import clean
-    from devloop.ui import plan as ui
-
-    if args.paths:
-        roots = [Path(p) for p in args.paths]
-        missing = [str(p) for p in roots if not p.exists()]
-        if missing:
-            raise DevloopError(f"no such path: {', '.join(missing)}")
-    else:
-        from devloop.load.context import load_context
-
-        roots = clean_roots(load_context(compose_options(args)).plan)
-    report = clean(roots, dry_run=args.dry_run)
-    if args.json:
-        ui.print_json(ui.clean_json(report))
-    else:
-        ui.render_clean(report, ui.console())
-    return EXIT_OK if not report.errors else EXIT_USER_ERROR
-
-
-def clean_roots(plan: ProjectPlan) -> list[Path]:
-    """What `devloop clean` cleans by default: the build contexts and bind sources, nothing else
-    (not the extra watch paths, not the rest of the project folder)."""
-    roots = {s.service.build.context for s in plan.services if s.service.build is not None}
-    roots |= {b.source for s in plan.services for b in s.service.binds}
-    return sorted(roots)
-
-
-def cmd_init(args: argparse.Namespace) -> int:
-    from devloop.adapters.engine import Engine
-    from devloop.commands.init import render_init
-    from devloop.load.context import load_context
-
-    context = load_context(compose_options(args), Engine())
-    target = context.project.directory / "devloop.toml"
-    if target.exists() and not args.force:
-        raise DevloopError(f"{target} exists already", "use --force to overwrite it, or edit it")
-    target.write_text(render_init(context.plan))
-    print(f"wrote {target}")
-    if context.settings.source is not None and context.settings.source.name == "pyproject.toml":
-        print(f"note: it takes precedence over [tool.devloop] in {context.settings.source}")
-    return EXIT_OK
-
-
-def cmd_up(args: argparse.Namespace) -> int:
-    from devloop import events
-    from devloop.daemon.runner import UpOptions, run_up
-    from devloop.ui import up as ui_up
-
-    if args.json:
-        sink: ui_up.JsonSink | ui_up.PlainSink | ui_up.LiveSink = ui_up.JsonSink()
-    elif sys.stdout.isatty() and os.environ.get("TERM") != "dumb":
-        sink = ui_up.LiveSink()
-    else:
-        sink = ui_up.PlainSink()
-    up = UpOptions(
-        tuple(args.services), start=not args.no_start, down=args.down, debounce_ms=args.debounce_ms
-    )
-    try:
-        return run_up(compose_options(args), up, sink, before_forced_exit=sink.close)
-    except Exception as exc:
-        if args.json:  # tools reading stdout see why devloop stops
-            sink(events.error_event(exc, BUG_HINT, EXIT_UNEXPECTED))
-        raise
-    finally:
-        sink.close()
-
-
-def cmd_doctor(args: argparse.Namespace) -> int:
-    from devloop.commands.doctor import run_doctor
-
-    return run_doctor(args, compose_options(args))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -280,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_OK
     try:
-        code: int = args.func(args)
+        command = importlib.import_module(args.command_module)
+        code: int = command.run(args, compose_options(args))
         return code
     except DevloopError as exc:
         print(f"devloop: error: {exc.message}", file=sys.stderr)

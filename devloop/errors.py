@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+EXIT_OK, EXIT_USER_ERROR, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 3, 130
+BUG_HINT = (
+    "this is a bug in devloop; please report it with the command you ran "
+    "(set DEVLOOP_DEBUG=1 for the full traceback)"
+)
+
 
 class DevloopError(Exception):
     """A problem the user can fix: printed as `error: message` plus a hint, exit code 1."""

@@ -19,8 +19,9 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from devloop.model.cleaning import CleanReport
 
 __all__ = [
     "APPLEDOUBLE_MAGIC",
@@ -30,7 +31,6 @@ __all__ = [
     "SKIPPED_DIR_NAMES",
     "CleanReport",
     "clean",
-    "format_bytes",
     "is_appledouble_name",
     "is_genuine_appledouble",
 ]
@@ -91,26 +91,6 @@ def is_genuine_appledouble(path: Path) -> bool:
         return _check(os.fspath(path))[0] is True
     except OSError:
         return False
-
-
-@dataclass(frozen=True)
-class CleanReport:
-    """What :func:`clean` removed (or would remove), kept and failed on; all sorted by path."""
-
-    removed: tuple[Path, ...]
-    """Genuine AppleDouble files deleted (or that would be, with ``dry_run``)."""
-    kept: tuple[Path, ...]
-    """Regular ``._*`` files that are not AppleDouble: user data, kept, to be reported."""
-    errors: tuple[tuple[Path, str], ...]
-    """``(path, message)`` for files or directories that could not be read or removed."""
-    bytes_removed: int
-    """Total size of :attr:`removed`."""
-    dry_run: bool
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing went wrong."""
-        return not self.errors
 
 
 def _error_message(exc: BaseException) -> str:
@@ -222,20 +202,3 @@ def clean(
         bytes_removed=bytes_removed,
         dry_run=dry_run,
     )
-
-
-_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB")
-
-
-def format_bytes(n: int) -> str:
-    """Format a byte count with decimal (SI) units: ``0 B``, ``999 B``, ``4.1 kB``, ``3.2 MB``."""
-    if n < 0:
-        return "-" + format_bytes(-n)
-    if n < 1000:
-        return f"{n} B"
-    value = float(n)
-    for unit in _UNITS[1:]:
-        value /= 1000
-        if round(value, 1) < 1000 or unit == _UNITS[-1]:
-            return f"{value:.1f} {unit}"
-    raise AssertionError("unreachable")

@@ -1,4 +1,5 @@
-"""Adapter for the docker compose CLI: find the project's files and read its resolved config."""
+"""The one adapter for the docker compose CLI: find the project's files, read its resolved config,
+its version, and run `up`, `build` and the other commands devloop acts with."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import json
 import os
 import shutil
 import subprocess
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devloop.adapters.processes import Result, run_command, tail
 from devloop.errors import ComposeError, ComposeFailed, DevloopError, EngineError
-from devloop.load.compose_config import project_from_config
-from devloop.model.project import Project
 
 COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 OVERRIDE_FILE_NAMES = (
@@ -130,24 +132,52 @@ def load_config(options: ComposeOptions) -> dict[str, Any]:
     return config
 
 
-def _shown(path: Path, cwd: Path) -> str:
+def version() -> str | None:
+    """`docker compose version --short`, or None when there is no Compose v2."""
     try:
-        return str(path.relative_to(cwd))
-    except ValueError:
-        return str(path)
+        done = subprocess.run(
+            ["docker", "compose", "version", "--short"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
 
 
-def load_project(options: ComposeOptions) -> Project:
-    """Resolve the compose project exactly as `docker compose` does and build the model."""
-    files = find_compose_files(options)
-    directory = project_directory(options, files)
-    try:
-        config = load_config(options)
-    except ComposeFailed as exc:  # say which files, and what compose says is wrong with them
-        names = ", ".join(_shown(f, options.cwd) for f in files) or "the compose project"
-        raise ComposeError(
-            f"{names} does not load:\n{exc.output}",
-            "fix it; `docker compose config` shows the same problem",
-        ) from exc
-    env_file = directory / ".env"
-    return project_from_config(config, directory, files, (env_file,) if env_file.is_file() else ())
+ENGINE_DOWN_MARKERS = ("Cannot connect to the Docker daemon", "error during connect", "connection refused")
+
+
+async def run(options: ComposeOptions, *args: str) -> tuple[int, str]:
+    """Any compose command, cancellable (`up -d`, `down`, `stop`): exit code and output."""
+    return await run_command(options.argv(*args), options.cwd)
+
+
+async def up(
+    options: ComposeOptions, services: Sequence[str], *, build: bool, renew_anon_volumes: bool = False
+) -> Result:
+    """`docker compose up -d [--build] --no-deps SERVICES`: a failed build leaves the running
+    containers alone, because compose recreates only after every image has built. With
+    `renew_anon_volumes`, anonymous volumes are recreated (from the new image) instead of kept."""
+    renew = ["--renew-anon-volumes"] if renew_anon_volumes else []
+    args = ["up", "-d", "--no-deps", *(["--build"] if build else []), *renew, *services]
+    argv = options.argv(*args)
+    started = time.monotonic()
+    code, output = await run_command(argv, options.cwd)
+    return Result(
+        ok=code == 0,
+        duration_s=time.monotonic() - started,
+        detail=None if code == 0 else tail(output),
+        command=" ".join(argv),
+        engine_down=code != 0 and any(m in output for m in ENGINE_DOWN_MARKERS),
+    )
+
+
+async def build(options: ComposeOptions, services: Sequence[str]) -> Result:
+    """`docker compose build SERVICES`: a new image, the running containers untouched."""
+    argv = options.argv("build", *services)
+    started = time.monotonic()
+    code, output = await run_command(argv, options.cwd)
+    return Result(code == 0, time.monotonic() - started, None if code == 0 else tail(output), " ".join(argv))

@@ -9,17 +9,10 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from devloop.adapters.engine import Engine, engine_errors
-
-
-@dataclass(frozen=True)
-class FileSync:
-    host: Path
-    target: PurePosixPath
-    chown: str | None = None
+from devloop.planning.syncplan import FileSync
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+from devloop.adapters import compose
 from devloop.adapters.appledouble import clean
 from devloop.adapters.compose import ComposeOptions
 from devloop.adapters.engine import SERVICE_LABEL, Engine
@@ -52,7 +53,7 @@ WORKERS = 8
 _SKIP_DIRS = NOISE_DIRS | {"node_modules", ".venv", "venv", ".tox"}  # bounds the AppleDouble walk
 
 
-def run_doctor(args: argparse.Namespace, options: ComposeOptions) -> int:
+def run(args: argparse.Namespace, options: ComposeOptions) -> int:
     """Run every check, print a table (or JSON with --json); 1 when any finding is an error."""
     findings = diagnose(options)
     if getattr(args, "json", False):
@@ -73,7 +74,7 @@ def diagnose(options: ComposeOptions, engine: Engine | None = None) -> list[Find
     findings: list[Finding] = []
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         info_job = pool.submit(engine.info)
-        compose_job = pool.submit(compose_version)
+        compose_job = pool.submit(compose.version)
         try:
             loaded = load_context(options, engine)
         except DevloopError as exc:
@@ -288,21 +289,6 @@ def filesystem_lookup() -> Callable[[str], tuple[str, str] | None]:
         return ("", done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
 
     return other
-
-
-def compose_version() -> str | None:
-    try:
-        done = subprocess.run(
-            ["docker", "compose", "version", "--short"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    version = done.stdout.strip()
-    return version if done.returncode == 0 and version else None
 
 
 def cli_context() -> tuple[str, str] | None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Sequence
 
+from devloop.adapters.compose import ComposeOptions
+from devloop.adapters.engine import Engine
+from devloop.errors import DevloopError
+from devloop.load.context import load_context
 from devloop.model.settings import STRATEGIES, Settings
 from devloop.planning.planner import ProjectPlan
 
@@ -85,3 +90,15 @@ def _key(name: str) -> str:
     """A TOML key: bare when it can be, quoted otherwise."""
     bare = name.replace("_", "").replace("-", "").isalnum()
     return name if bare else json.dumps(name)
+
+
+def run(args: argparse.Namespace, options: ComposeOptions) -> int:
+    context = load_context(options, Engine())
+    target = context.project.directory / "devloop.toml"
+    if target.exists() and not args.force:
+        raise DevloopError(f"{target} exists already", "use --force to overwrite it, or edit it")
+    target.write_text(render_init(context.plan))
+    print(f"wrote {target}")
+    if context.settings.source is not None and context.settings.source.name == "pyproject.toml":
+        print(f"note: it takes precedence over [tool.devloop] in {context.settings.source}")
+    return 0

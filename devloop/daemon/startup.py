@@ -1,65 +1,46 @@
 """What `devloop up` does before it watches: bring the services up, verify their bind mounts, and
-catch up on edits made while devloop was not running."""
+catch up on edits made while devloop was not running. Also: bring services back after the engine
+returns."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import anyio
 
 from devloop import events
-from devloop.adapters import actions
-from devloop.adapters import cache as state
-from devloop.daemon.executor import Executor
+from devloop.adapters import cache, compose
+from devloop.daemon.images import Images
+from devloop.daemon.scheduler import Scheduler
+from devloop.daemon.shared import Shared
 from devloop.errors import DevloopError
 from devloop.load.context import load_context
 from devloop.load.staleness import baked_is_stale, files_under, mounted_is_stale, parse_docker_time
 from devloop.model.project import Action
-from devloop.planning.planner import Decision, ServicePlan
+from devloop.planning.planner import Decision
 
 
-@dataclass
-class UpOptions:
-    services: tuple[str, ...] = ()
-    start: bool = True
-    down: bool = False
-    debounce_ms: int | None = None
-    accept_data_loss: bool = False
-
-
-class Startup(Executor):
-    up: UpOptions
-
-    @property
-    def watched(self) -> tuple[ServicePlan, ...]:
-        selected = self.up.services
-        return tuple(s for s in self.context.plan.services if not selected or s.name in selected)
-
-    def _regroup(self) -> None:
-        raise NotImplementedError
-
-    def submit_decisions(self, decisions: list[Decision]) -> None:
-        raise NotImplementedError
+class Startup:
+    def __init__(self, shared: Shared, images: Images, scheduler: Scheduler) -> None:
+        self.shared = shared
+        self.images = images
+        self.scheduler = scheduler
 
     def _image_ids(self) -> dict[str, str | None]:
+        engine = self.shared.engine
         return {
-            p.name: self.engine.image_id(p.service.image)
-            for p in self.watched
+            p.name: engine.image_id(p.service.image)
+            for p in self.shared.watched
             if p.service.build is not None and p.service.image
         }
 
-    async def _compose_start(self) -> None:
+    async def compose_start(self) -> None:
         """`docker compose up -d`; images it builds now match the files, so they are recorded as
         confirmed (a fully cached build keeps an older Created time)."""
+        shared = self.shared
         before = await anyio.to_thread.run_sync(self._image_ids)
         started = time.time()
-        names = list(self.up.services)
-        self.emit(events.Notice(message=f"docker compose up -d {' '.join(names)}".rstrip()))
-        outcome = await actions.run_command(
-            self.context.options.argv("up", "-d", *names), self.context.options.cwd
-        )
-        code, output = outcome
+        code, output = await self._compose_up_d()
         if code != 0:
             raise DevloopError(
                 f"`docker compose up -d` failed (exit code {code}):\n" + "\n".join(output.splitlines()[-20:]),
@@ -67,22 +48,22 @@ class Startup(Executor):
             )
         after = await anyio.to_thread.run_sync(self._image_ids)
         built = [name for name, image_id in after.items() if image_id and image_id != before.get(name)]
-        await anyio.to_thread.run_sync(self._confirm_images, built, started)
-        if self._task_group is not None:  # with those of earlier rebuilds (by hand too)
-            self._task_group.start_soon(anyio.to_thread.run_sync, self._prune_images)
+        await anyio.to_thread.run_sync(self.images.confirm, built, started)
+        shared.in_thread(self.images.prune)  # with those of earlier rebuilds (by hand too)
 
-    async def _resume(self) -> None:
+    async def _compose_up_d(self) -> tuple[int, str]:
+        names = list(self.shared.up.services)
+        self.shared.emit(events.Notice(message=f"docker compose up -d {' '.join(names)}".rstrip()))
+        return await compose.run(self.shared.context.options, "up", "-d", *names)
+
+    async def resume(self) -> None:
         """The engine answers again: bring back the services it stopped (unless --no-start), before
         the actions that waited for it run."""
-        if not self.up.start:
+        if not self.shared.up.start:
             return
-        names = list(self.up.services)
-        self.emit(events.Notice(message=f"docker compose up -d {' '.join(names)}".rstrip()))
-        code, output = await actions.run_command(
-            self.context.options.argv("up", "-d", *names), self.context.options.cwd
-        )
+        code, output = await self._compose_up_d()
         if code != 0:
-            self.emit(
+            self.shared.emit(
                 events.Notice(
                     level="warning",
                     message=f"`docker compose up -d` failed (exit code {code}): "
@@ -90,20 +71,23 @@ class Startup(Executor):
                 )
             )
 
-    async def _check_mounts(self) -> None:
+    async def check_mounts(self) -> None:
         """Verify the bind mounts of the running containers; a mount the engine does not see
         (empty or stale) is planned as `sync`, said loudly, and its files are copied in once."""
+        shared = self.shared
         try:
-            context = await anyio.to_thread.run_sync(load_context, self.context.options, self.engine, True)
+            context = await anyio.to_thread.run_sync(
+                load_context, shared.context.options, shared.engine, True
+            )
         except DevloopError as exc:
-            self.emit(events.Notice(level="warning", message=f"mount check skipped: {exc.message}"))
+            shared.emit(events.Notice(level="warning", message=f"mount check skipped: {exc.message}"))
             return
-        self.context = context
-        self._regroup()
+        shared.context = context
+        self.scheduler.regroup()
         base = context.project.directory
         for check in context.mount_checks:
             if check.broken:
-                self.emit(
+                shared.emit(
                     events.Notice(
                         level="warning",
                         service=check.service,
@@ -112,19 +96,20 @@ class Startup(Executor):
                         "relying on the mount; run `devloop doctor` for the cause",
                     )
                 )
-        for plan in self.watched:
+        for plan in shared.watched:
             if plan.unseen_binds:
                 paths = tuple(p for b in plan.unseen_binds for p in files_under(b.source))
                 reason = "the engine does not see its bind mount: copying the files in"
-                self.emit(events.CatchUp(service=plan.name, action="sync", reason=reason))
-                self.submit_decisions([Decision(plan.name, Action.SYNC, f"catch-up: {reason}", paths)])
+                shared.emit(events.CatchUp(service=plan.name, action="sync", reason=reason))
+                self.scheduler.submit([Decision(plan.name, Action.SYNC, f"catch-up: {reason}", paths)])
 
-    async def _catch_up(self, only: set[str] | None = None) -> None:
+    async def catch_up(self, only: set[str] | None = None) -> None:
         """Act once on services whose running code is older than their files."""
-        states = await anyio.to_thread.run_sync(self.engine.states, self.context.project.name)
+        shared = self.shared
+        states = await anyio.to_thread.run_sync(shared.engine.states, shared.context.project.name)
         started = {s.service: parse_docker_time(s.started_at) for s in states if s.status == "running"}
         found: list[Decision] = []  # submitted together, so a shared build gets one command
-        for plan in self.watched:
+        for plan in shared.watched:
             if only is not None and plan.name not in only:
                 continue
             reason: str | None = None
@@ -138,14 +123,15 @@ class Startup(Executor):
                 reason = await anyio.to_thread.run_sync(mounted_is_stale, plan, container_started)
                 action = Action.RESTART
             if reason is not None:
-                self.emit(events.CatchUp(service=plan.name, action=str(action), reason=reason))
+                shared.emit(events.CatchUp(service=plan.name, action=str(action), reason=reason))
                 found.append(Decision(plan.name, action, f"catch-up: {reason}", ()))
-        self.submit_decisions(found)
+        self.scheduler.submit(found)
 
     def _image_time(self, image: str) -> float | None:
         """When the image was built, or last confirmed by a build to match its files."""
-        created = parse_docker_time(self.engine.image_created(image) or "")
-        image_id = self.engine.image_id(image)
-        confirmed = state.verified_at(image_id) if image_id else None
+        engine = self.shared.engine
+        created = parse_docker_time(engine.image_created(image) or "")
+        image_id = engine.image_id(image)
+        confirmed = cache.verified_at(image_id) if image_id else None
         times = [t for t in (created, confirmed) if t is not None]
         return max(times) if times else None

@@ -4,13 +4,15 @@ process reloads), and refresh the image in the background once edits stop."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import anyio
 
 from devloop import events
-from devloop.adapters import actions
-from devloop.adapters import container_files as sync
-from devloop.daemon.executor import ENGINE_AWAY, Executor
+from devloop.adapters import compose, container_files
+from devloop.adapters.restart import restart
+from devloop.daemon.images import Images
+from devloop.daemon.shared import ENGINE_AWAY, Shared
 from devloop.errors import EngineError
 from devloop.model.project import Action
 from devloop.planning import syncplan
@@ -18,73 +20,80 @@ from devloop.planning.copymap import NoSync
 from devloop.planning.planner import Decision
 
 
-class Syncing(Executor):
-    async def _sync(self, decision: Decision) -> Decision | bool | None:
+class Sync:
+    def __init__(self, shared: Shared, images: Images, busy: Callable[[str], bool]) -> None:
+        self.shared = shared
+        self.images = images
+        self.busy = busy  # whether a service's group is acting now
+        self.last_sync: dict[str, float] = {}
+        self.refreshing: set[str] = set()
+
+    async def sync(self, decision: Decision) -> Decision | bool | None:
         """Copy the changes into the running containers, then restart unless the process reloads.
         Returns a rebuild decision when syncing cannot apply (an expected fallback, with its
         reason), False when the engine is down, None when done."""
-        plan = self.context.plan.service(decision.service)
+        shared = self.shared
+        plan = shared.context.plan.service(decision.service)
         files = syncplan.files_to_sync(plan, decision.paths)
         if isinstance(files, NoSync):
-            self._action_event(decision, "sync", "fallback", detail=f"{files.reason}; rebuilding instead")
-            return Decision(
-                decision.service, Action.REBUILD, f"{decision.reason}; {files.reason}", decision.paths
-            )
-        self._action_event(decision, "sync", "started")
-        project = self.context.project.name
+            return self._fallback(decision, files.reason)
+        shared.action_event(decision, "sync", "started")
+        project = shared.context.project.name
         try:
             result, took = await anyio.to_thread.run_sync(
-                sync.timed_sync, self.engine, project, decision.service, files
+                container_files.timed_sync, shared.engine, project, decision.service, files
             )
         except EngineError as exc:
-            self.health.mark_down(exc.message)
-            self._action_event(decision, "sync", "failed", detail=ENGINE_AWAY)
+            shared.health.mark_down(exc.message)
+            shared.action_event(decision, "sync", "failed", detail=ENGINE_AWAY)
             return False
         if result.error is not None:
-            self._action_event(decision, "sync", "fallback", detail=f"{result.error}; rebuilding instead")
-            return Decision(
-                decision.service, Action.REBUILD, f"{decision.reason}; {result.error}", decision.paths
-            )
-        self.synced.setdefault(decision.service, set()).update(str(f.target) for f in files)
+            return self._fallback(decision, result.error)
+        shared.synced.setdefault(decision.service, set()).update(str(f.target) for f in files)
         detail = f"copied {result.copied}, removed {result.removed} in {result.containers} container(s)"
         if not plan.verdict.reloads:
-            outcome = await actions.restart(self.engine, project, decision.service)
+            outcome = await restart(shared.engine, project, decision.service)
             took += outcome.duration_s
             if outcome.engine_down:
-                self._action_event(decision, "sync", "failed", detail=ENGINE_AWAY)
+                shared.action_event(decision, "sync", "failed", detail=ENGINE_AWAY)
                 return False
             detail += "; restarted" if outcome.ok else f"; restart failed: {outcome.detail}"
-        self._action_event(decision, "sync", "succeeded", duration_s=round(took, 3), detail=detail)
-        if plan.service.build is not None and self.context.settings.image_refresh_s > 0:
+        shared.action_event(decision, "sync", "succeeded", duration_s=round(took, 3), detail=detail)
+        if plan.service.build is not None and shared.context.settings.image_refresh_s > 0:
             self._schedule_refresh(decision.service)
         return None
+
+    def _fallback(self, decision: Decision, why: str) -> Decision:
+        """Syncing cannot apply: an expected fallback to a rebuild, with the reason."""
+        self.shared.action_event(decision, "sync", "fallback", detail=f"{why}; rebuilding instead")
+        return Decision(decision.service, Action.REBUILD, f"{decision.reason}; {why}", decision.paths)
 
     def _schedule_refresh(self, service: str) -> None:
         """Rebuild the image in the background after a quiet period, so the next `compose up`
         starts from an image that matches the code; the running container is kept."""
         self.last_sync[service] = time.monotonic()
-        if service in self.refreshing or self._task_group is None:
+        if service in self.refreshing or self.shared.task_group is None:
             return
         self.refreshing.add(service)
-        self._task_group.start_soon(self._refresh_image, service)
+        self.shared.start_soon(self._refresh_image, service)
 
     async def _refresh_image(self, service: str) -> None:
-        quiet = self.context.settings.image_refresh_s
+        shared = self.shared
+        quiet = shared.context.settings.image_refresh_s
         try:
             while (wait := self.last_sync[service] + quiet - time.monotonic()) > 0:
                 await anyio.sleep(wait)
-            group = self.groups.get(service)
-            if group is None:  # removed from the compose file meanwhile
+            if service not in shared.context.project.service_names:  # removed from the compose file
                 return
-            while group.running and group.pending:
+            while self.busy(service):
                 await anyio.sleep(1)
-            await self.health.wait_up()
+            await shared.health.wait_up()
             reason = f"keeps the image honest after {quiet}s without edits"
-            self.emit(events.Action(service=service, action="image", status="started", reason=reason))
+            shared.emit(events.Action(service=service, action="image", status="started", reason=reason))
             started = time.time()
-            outcome = await actions.compose_build(self.context.options, [service])
+            outcome = await compose.build(shared.context.options, [service])
             if outcome.ok:
-                await anyio.to_thread.run_sync(self._confirm_images, [service], started)
-            self.emit(events.Action(service=service, action="image", reason=reason, **outcome.ended()))
+                await anyio.to_thread.run_sync(self.images.confirm, [service], started)
+            shared.emit(events.Action(service=service, action="image", reason=reason, **outcome.ended()))
         finally:
             self.refreshing.discard(service)

@@ -9,7 +9,6 @@ provides it); a file it needs and was not given is listed in `wanted`, for facts
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
@@ -23,6 +22,7 @@ from devloop.inference.reloaders import ReloadVerdict, detect_reload, known_prog
 from devloop.inference.shell.run import ScriptRun, run_script
 from devloop.inference.unwrap import SHELLS, option_values, peel, shell_parts, shell_script
 from devloop.model.dockerfile import Stage
+from devloop.model.paths import shown
 from devloop.model.project import Action, Service
 
 Files = Mapping[str, SourceFile | None]
@@ -57,12 +57,6 @@ class Trace:
         command`), and where a deciding environment variable was set."""
         text = ", via ".join(reversed(self.steps))
         return text + (f"; {self.env_note}" if self.env_note else "")
-
-
-def shown(path: Path, base: Path) -> str:
-    """A host path for a `file:line` citation: relative to the project folder when inside it."""
-    text, root = str(path), str(base)
-    return text[len(root) + 1 :] if text.startswith(root + os.sep) else text
 
 
 class _Tracer:

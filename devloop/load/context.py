@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from devloop.adapters.compose import ComposeOptions, load_project
+from devloop.adapters.compose import ComposeOptions
 from devloop.adapters.engine import Engine
 from devloop.adapters.mounts import MountCheck, MountStatus, verify_mounts
 from devloop.errors import EngineError
 from devloop.load.facts import collect_facts
+from devloop.load.project import load_project
 from devloop.model.project import Bind, Project
 from devloop.model.settings import Settings, check_services, find_settings
 from devloop.planning.planner import ProjectPlan, plan_project

@@ -13,9 +13,10 @@ from pathlib import Path, PurePosixPath
 from devloop.inference.locate import SourceFile, origins
 from devloop.inference.process import ImageProcess, effective_process
 from devloop.inference.sourcelines import Spots, compose_spots, env_lines, env_origins, key_origin
-from devloop.inference.trace import shown, trace_process
+from devloop.inference.trace import trace_process
 from devloop.model.dockerfile import Dockerfile, Stage, parse_dockerfile, read_dockerfile
 from devloop.model.ignore import IgnoreRules, read_ignore_file
+from devloop.model.paths import shown
 from devloop.model.project import Project, Service
 from devloop.planning.plans import ServiceFacts
 

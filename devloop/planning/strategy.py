@@ -12,6 +12,7 @@ from docker.utils.fnmatch import translate
 from devloop.inference.process import EffectiveProcess
 from devloop.inference.reloaders import ReloadVerdict
 from devloop.model.dockerfile import Copy, Dockerfile
+from devloop.model.paths import shown
 from devloop.model.project import Action, Bind, Service, Strategy
 from devloop.planning.placement import Misplaced
 
@@ -50,14 +51,8 @@ def is_dependency_file(path: str) -> bool:
 
 
 def show(path: Path | str, base: Path) -> str:
-    """A path as the user wrote it: relative to the project folder when inside it."""
-    text = str(path)
-    root = str(base)
-    if text == root:
-        return "."
-    if text.startswith(root + os.sep):
-        return "./" + text[len(root) + 1 :]
-    return text
+    """A path as the user wrote it (see model.paths.shown)."""
+    return shown(path, base, dot=True)
 
 
 def bind_text(bind: Bind, base: Path) -> str:

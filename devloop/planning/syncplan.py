@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from devloop.adapters.container_files import FileSync
 from devloop.planning.copymap import NoSync, sync_targets
 from devloop.planning.planner import ServicePlan, is_dependency_file
+
+
+@dataclass(frozen=True)
+class FileSync:
+    """A host file and where it goes in the container (with COPY's numeric --chown)."""
+
+    host: Path
+    target: PurePosixPath
+    chown: str | None = None
 
 
 def files_to_sync(plan: ServicePlan, paths: Iterable[Path]) -> list[FileSync] | NoSync:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from devloop.adapters import cache as state
-from devloop.adapters.appledouble import CleanReport, format_bytes
+from devloop.model.cleaning import CleanReport, format_bytes
+from devloop.model.paths import shown
 from devloop.model.project import Strategy
 from devloop.planning.copymap import describe_mapping
 from devloop.planning.planner import ChangePlan, ProjectPlan, ServicePlan
@@ -22,20 +23,15 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=not os.isatty(2 if stderr else 1))
 
 
-def _short(path: Path, base: Path) -> str:
-    try:
-        relative = path.relative_to(base)
-    except ValueError:
-        return str(path)
-    return "./" + str(relative) if str(relative) != "." else "."
+Measured = Mapping[str, Mapping[str, float]]
 
 
-def sync_info(project: str, service: ServicePlan) -> dict[str, Any]:
+def sync_info(service: ServicePlan, measured: Mapping[str, float]) -> dict[str, Any]:
     """Whether the service's baked code can be synced, the COPY mapping, and what devloop
     measured here for sync and rebuild."""
     build = service.service.build
     mapping = describe_mapping(service.stage, build.dockerfile.name) if build and build.dockerfile else []
-    measured = state.median_durations(project, service.name)
+    measured = dict(measured)
     available = bool(mapping) and not service.service.binds
     hint = None
     if available and service.strategy is Strategy.REBUILD:
@@ -50,7 +46,8 @@ def sync_info(project: str, service: ServicePlan) -> dict[str, Any]:
     return {"available": available, "mapping": mapping, "measured": measured, "hint": hint}
 
 
-def plan_json(plan: ProjectPlan) -> dict[str, Any]:
+def plan_json(plan: ProjectPlan, measured: Measured) -> dict[str, Any]:
+    """`devloop plan --json`; `measured`: per service the median durations devloop measured here."""
     base = plan.project.directory
     return {
         "project": plan.project.name,
@@ -70,7 +67,7 @@ def plan_json(plan: ProjectPlan) -> dict[str, Any]:
                 "renew_volumes": [
                     {"target": str(v.target), "volume": v.name, "why": v.why} for v in s.dependency_volumes
                 ],
-                "sync": sync_info(plan.project.name, s),
+                "sync": sync_info(s, measured.get(s.name, {})),
             }
             for s in plan.services
         },
@@ -92,7 +89,7 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2))
 
 
-def render_plan(plan: ProjectPlan, out: Console, note: str | None = None) -> None:
+def render_plan(plan: ProjectPlan, measured: Measured, out: Console, note: str | None = None) -> None:
     base = plan.project.directory
     table = Table(title=f"devloop plan: {plan.project.name} ({base})", title_justify="left")
     table.add_column("service", style="bold")
@@ -103,7 +100,7 @@ def render_plan(plan: ProjectPlan, out: Console, note: str | None = None) -> Non
     for s in plan.services:
         strategy = str(s.strategy)
         why = s.reason
-        sync = sync_info(plan.project.name, s)
+        sync = sync_info(s, measured.get(s.name, {}))
         if sync["mapping"] and s.strategy in (Strategy.SYNC, Strategy.REBUILD):
             why += "\n[dim]" + "\n".join(sync["mapping"]) + "[/]"
         if sync["hint"]:
@@ -112,7 +109,7 @@ def render_plan(plan: ProjectPlan, out: Console, note: str | None = None) -> Non
             s.name,
             f"[{colours[strategy]}]{strategy}[/]",
             why,
-            "\n".join(_short(p, base) for p in s.watch) or "-",
+            "\n".join(shown(p, base, dot=True) for p in s.watch) or "-",
         )
     out.print(table)
     if note:
@@ -125,9 +122,9 @@ def render_change_plan(change: ChangePlan, base: Path, out: Console) -> None:
     for decision in change.decisions:
         out.print(f"[bold]{decision.service}[/]: {decision.action} - {decision.reason}")
     for path in change.project_files:
-        out.print(f"{_short(path, base)}: project file - devloop reloads the compose model")
+        out.print(f"{shown(path, base, dot=True)}: project file - devloop reloads the compose model")
     for path in change.unseen:
-        out.print(f"[dim]{_short(path, base)}: no service sees this path[/]")
+        out.print(f"[dim]{shown(path, base, dot=True)}: no service sees this path[/]")
 
 
 def clean_json(report: CleanReport) -> dict[str, Any]:

@@ -48,3 +48,16 @@ def test_without_protect_data_it_warns_and_rebuilds(stack: Stack, devloop_runs: 
     assert "at /app" in warning["message"]
     wait_content(stack, "baked", "baked v2\n")
     assert container(stack, "baked")["Id"] != before["Id"]
+
+
+def test_accept_data_loss_lets_the_rebuild_through(stack: Stack, devloop_runs: list[DevloopProcess]) -> None:
+    (stack.directory / "devloop.toml").write_text("protect_data = true\n")
+    run = up(stack, devloop_runs, "--accept-data-loss", "baked")
+    before = container(stack, "baked")
+    docker(stack, "exec", before["Id"], "sh", "-c", "mkdir -p /app/.temp && echo precious > /app/.temp/x")
+    mark = run.mark()
+    (stack.directory / "baked" / "index.txt").write_text("baked v2\n")
+    run.wait_event(after=mark, event="action", service="baked", status="succeeded", timeout=120)
+    wait_content(stack, "baked", "baked v2\n")
+    assert container(stack, "baked")["Id"] != before["Id"]
+    assert not [e for e in run.events[mark:] if e.get("status") == "failed"]

@@ -13,12 +13,11 @@ import pytest
 from devloop.adapters.appledouble import (
     APPLEDOUBLE_MAGIC,
     APPLEDOUBLE_VERSION,
-    CleanReport,
     clean,
-    format_bytes,
     is_appledouble_name,
     is_genuine_appledouble,
 )
+from devloop.model.cleaning import CleanReport, format_bytes
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 needs_symlinks = pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")

@@ -14,7 +14,7 @@ from devloop.adapters.compose import ComposeOptions
 from devloop.adapters.engine import Engine
 from devloop.daemon.health import EngineHealth
 from devloop.daemon.runner import EXIT_FORCED, Runner
-from devloop.daemon.startup import UpOptions
+from devloop.daemon.shared import UpOptions
 from devloop.errors import EngineError
 from devloop.load.context import Context
 from devloop.model.settings import Settings
@@ -114,7 +114,7 @@ def test_a_second_signal_while_stopping_kills_children_and_forces_exit_130(
     run.before_forced_exit = lambda: closed.append(True)
     killed: list[str] = []
     monkeypatch.setattr(
-        "devloop.adapters.actions.kill_running", lambda: killed.append("x") or ["docker compose up"]
+        "devloop.adapters.processes.kill_running", lambda: killed.append("x") or ["docker compose up"]
     )
 
     async def main() -> None:
@@ -125,7 +125,7 @@ def test_a_second_signal_while_stopping_kills_children_and_forces_exit_130(
                 os.kill(os.getpid(), signal.SIGTERM)
                 await anyio.sleep(5)  # cancelled by the first signal
                 raise AssertionError("the first signal did not stop the work")
-            assert run.stopping and not forced
+            assert run.shared.stopping and not forced
             with anyio.fail_after(5):
                 # the shutdown is slow (a compose child that does not end): a second Ctrl-C
                 os.kill(os.getpid(), signal.SIGINT)

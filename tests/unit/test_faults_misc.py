@@ -16,10 +16,11 @@ import anyio
 import pytest
 
 from devloop import cli, events
-from devloop.adapters import actions
 from devloop.adapters import build_inputs as buildguard
 from devloop.adapters import container_files as sync
+from devloop.adapters import processes
 from devloop.adapters.compose import compose_failure
+from devloop.commands.clean import clean_roots
 from devloop.errors import ComposeFailed
 from devloop.ui.up import JsonSink, PlainSink, printable
 from tests.unit.planning import bind, build, make_plan
@@ -167,7 +168,7 @@ def test_clean_cleans_build_contexts_and_bind_sources_only(tmp_path: Path) -> No
         {"services": {"proxy": {"watch": ["extra"]}}},
     )
     assert tmp_path / "extra" in {p for s in plan.services for p in s.watch}
-    assert cli.clean_roots(plan) == [tmp_path / "app", tmp_path / "conf", tmp_path / "web"]
+    assert clean_roots(plan) == [tmp_path / "app", tmp_path / "conf", tmp_path / "web"]
 
 
 def test_a_forced_exit_kills_the_children_that_run(tmp_path: Path) -> None:
@@ -177,18 +178,18 @@ def test_a_forced_exit_kills_the_children_that_run(tmp_path: Path) -> None:
         async with anyio.create_task_group() as tg:
 
             async def child() -> None:
-                results.append(await actions.run_command(["sleep", "30"], tmp_path))
+                results.append(await processes.run_command(["sleep", "30"], tmp_path))
 
             tg.start_soon(child)
             with anyio.fail_after(5):
-                while not actions.RUNNING:
+                while not processes.RUNNING:
                     await anyio.sleep(0.01)
             started = time.monotonic()
-            assert actions.kill_running() == ["sleep 30"]
+            assert processes.kill_running() == ["sleep 30"]
             with anyio.fail_after(5):
                 while not results:
                     await anyio.sleep(0.01)
             assert time.monotonic() - started < 5
 
     anyio.run(main)
-    assert results[0][0] == -9 and not actions.RUNNING
+    assert results[0][0] == -9 and not processes.RUNNING

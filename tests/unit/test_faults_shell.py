@@ -65,7 +65,7 @@ def shell_uses(source: str, name: str = "<source>") -> list[str]:
 
 
 def test_the_sources_are_there() -> None:
-    assert len(SOURCES) > 20 and any(p.name == "actions.py" for p in SOURCES)
+    assert len(SOURCES) > 20 and any(p.name == "processes.py" for p in SOURCES)
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)

@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 import pytest
 
-from devloop.adapters import actions
+from devloop.adapters import compose
 from devloop.adapters.compose import ComposeOptions
 from devloop.commands.doctor import _misplaced_findings
 from devloop.inference.reloaders import detect_reload, split_command
@@ -180,10 +180,10 @@ def test_compose_up_renews_anonymous_volumes_when_asked(
         seen.append(list(argv))
         return 0, ""
 
-    monkeypatch.setattr(actions, "run_command", fake_run)
+    monkeypatch.setattr(compose, "run_command", fake_run)
     options = ComposeOptions(project_name="p", cwd=tmp_path)
-    anyio.run(lambda: actions.compose_up(options, ["api"], build=True, renew_anon_volumes=True))
-    anyio.run(lambda: actions.compose_up(options, ["api"], build=True))
+    anyio.run(lambda: compose.up(options, ["api"], build=True, renew_anon_volumes=True))
+    anyio.run(lambda: compose.up(options, ["api"], build=True))
     assert "--renew-anon-volumes" in seen[0]
     assert seen[0][-1] == "api"
     assert "--renew-anon-volumes" not in seen[1]

@@ -1,0 +1,25 @@
+"""Restart a service's containers through the Docker SDK, as an action with a Result."""
+
+from __future__ import annotations
+
+import time
+
+import anyio
+
+from devloop.adapters.engine import Engine
+from devloop.adapters.processes import Result
+from devloop.errors import EngineError
+
+
+async def restart(engine: Engine, project: str, service: str) -> Result:
+    """Restart all containers of a service through the Docker SDK (in a worker thread)."""
+    started = time.monotonic()
+    try:
+        count = await anyio.to_thread.run_sync(engine.restart, project, service)
+    except EngineError as exc:
+        return Result(False, time.monotonic() - started, exc.message, engine_down=True)
+    except Exception as exc:  # noqa: BLE001 - an API error is reported, not fatal
+        return Result(False, time.monotonic() - started, f"restart failed: {exc}")
+    if count == 0:
+        return Result(False, time.monotonic() - started, f"no running container of {service}")
+    return Result(True, time.monotonic() - started, f"restarted {count} container(s)")
