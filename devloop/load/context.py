@@ -12,8 +12,9 @@ from devloop.adapters.mounts import MountCheck, MountStatus, verify_mounts
 from devloop.errors import EngineError
 from devloop.load.facts import collect_facts
 from devloop.load.project import load_project
+from devloop.load.settings_file import find_settings
 from devloop.model.project import Bind, Project
-from devloop.model.settings import Settings, check_services, find_settings
+from devloop.model.settings import Settings, check_services
 from devloop.planning.planner import ProjectPlan, plan_project
 
 

@@ -1,8 +1,9 @@
-"""devloop settings: `devloop.toml` beside the compose file, or `[tool.devloop]` in pyproject.toml."""
+"""devloop settings (`devloop.toml` beside the compose file, or `[tool.devloop]` in pyproject.toml):
+the values, their one table of keys, and validation. Reading the files is load.settings_file."""
 
 from __future__ import annotations
 
-import sys
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,13 +12,7 @@ from typing import Any
 from devloop.errors import ConfigError
 from devloop.model.project import Strategy
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,no-redef]
-
 STRATEGIES = ("auto", *(s.value for s in Strategy))
-_COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
 
 @dataclass(frozen=True)
@@ -53,64 +48,74 @@ class Settings:
         return f"[tool.devloop] in {self.source}" if in_pyproject else str(self.source)
 
 
-_GLOBAL = {
-    "debounce_ms": "a whole number of milliseconds",
-    "max_wait_ms": "a whole number of milliseconds",
-    "compose_files": "a list of file names",
-    "profiles": "a list of profile names",
-    "ignore": "a list of .dockerignore-style patterns",
-    "prefer_sync": "true or false",
-    "image_refresh_s": "a whole number of seconds (0 turns it off)",
-    "protect_data": "true or false",
-    "services": "a table of service names",
-}
-_SERVICE = {
-    "strategy": f"one of {', '.join(STRATEGIES)}",
-    "watch": "a list of paths",
-    "ignore": "a list of .dockerignore-style patterns",
-    "rebuild_on": "a list of .dockerignore-style patterns",
-}
+@dataclass(frozen=True)
+class Key:
+    """One setting: its name, the default, what a valid value is, and what it does. This table is
+    the single source of validation messages, `devloop init`, devloop.toml.example and the README."""
+
+    name: str
+    default: object
+    expected: str
+    help: str
 
 
-def find_settings(start: Path) -> Settings:
-    """Settings from the first folder, from `start` upward, that has devloop.toml or [tool.devloop]."""
-    for folder in (start, *start.parents):
-        toml_file = folder / "devloop.toml"
-        pyproject = folder / "pyproject.toml"
-        in_pyproject = _tool_table(pyproject) if pyproject.is_file() else None
-        if toml_file.is_file():
-            notice = (
-                f"both {toml_file.name} and [tool.devloop] in pyproject.toml exist; using {toml_file.name}"
-                if in_pyproject is not None
-                else None
-            )
-            return parse_settings(_load(toml_file), toml_file, notice)
-        if in_pyproject is not None:
-            return parse_settings(in_pyproject, pyproject)
-        if any((folder / n).is_file() for n in _COMPOSE_FILES):
-            break
-    return Settings()
+GLOBAL_KEYS: tuple[Key, ...] = (
+    Key("debounce_ms", Settings.debounce_ms, "a whole number of milliseconds",
+        "quiet time (ms) after the last change before devloop acts"),
+    Key("max_wait_ms", Settings.max_wait_ms, "a whole number of milliseconds",
+        "act at the latest after this long (ms) of continuous changes"),
+    Key("compose_files", [], "a list of file names",
+        "compose files, like -f, used when none are given on the command line"),
+    Key("profiles", [], "a list of profile names",
+        "compose profiles, like --profile, used when none are given"),
+    Key("ignore", [], "a list of .dockerignore-style patterns",
+        ".dockerignore-style patterns (relative to this folder) that never trigger anything"),
+    Key("prefer_sync", Settings.prefer_sync, "true or false",
+        "copy baked code into running containers instead of rebuilding"),
+    Key("image_refresh_s", Settings.image_refresh_s, "a whole number of seconds (0 turns it off)",
+        "after syncs, rebuild the image once quiet this long (0: off)"),
+    Key("protect_data", Settings.protect_data, "true or false",
+        "refuse to recreate a container that wrote data outside volumes"),
+)  # fmt: skip
+SERVICE_KEYS: tuple[Key, ...] = (
+    Key("strategy", ServiceSettings.strategy, f"one of {', '.join(STRATEGIES)}",
+        f"{' | '.join(STRATEGIES)}: what code changes of this service get"),
+    Key("watch", [], "a list of paths",
+        "extra paths (relative to this folder) whose changes concern this service"),
+    Key("ignore", [], "a list of .dockerignore-style patterns",
+        "patterns (relative to this folder or the build context) that never trigger it"),
+    Key("rebuild_on", [], "a list of .dockerignore-style patterns", "patterns that always rebuild it"),
+)  # fmt: skip
+_GLOBAL = {k.name: k.expected for k in GLOBAL_KEYS} | {"services": "a table of service names"}
+_SERVICE = {k.name: k.expected for k in SERVICE_KEYS}
 
 
-def _load(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            data: dict[str, Any] = tomllib.load(handle)
-            return data
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}", "fix the syntax, or delete the file") from exc
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+def render_keys(keys: tuple[Key, ...], values: Mapping[str, object] | None = None) -> list[str]:
+    """TOML lines `key = value  # help`, aligned; `values` override the defaults."""
+    texts = [f"{k.name} = {toml_value((values or {}).get(k.name, k.default))}" for k in keys]
+    width = max(map(len, texts))
+    return [f"{text.ljust(width)}  # {k.help}" for text, k in zip(texts, keys, strict=True)]
 
 
-def _tool_table(pyproject: Path) -> dict[str, Any] | None:
-    tool = _load(pyproject).get("tool", {})
-    table = tool.get("devloop") if isinstance(tool, dict) else None
-    if table is None:
-        return None
-    if not isinstance(table, dict):
-        raise ConfigError(f"{pyproject}: [tool.devloop] must be a table")
-    return table
+def render_example() -> str:
+    """devloop.toml.example (and the README's settings block): every setting, its default, a comment."""
+    lines = [
+        "# devloop settings: copy to devloop.toml beside your compose file, or put the same keys under",
+        "# [tool.devloop] in pyproject.toml. Every key is optional; these are the defaults.",
+        "",
+        *render_keys(GLOBAL_KEYS),
+        "",
+        "# One table per service (the name as in the compose file).",
+        "[services.api]",
+        *render_keys(SERVICE_KEYS),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)
 
 
 def _string_list(value: Any, where: str, key: str, expected: str) -> tuple[str, ...]:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from devloop.commands.init import render_example, render_init
-from devloop.model.settings import Settings, find_settings, parse_settings
+from devloop.commands.init import render_init
+from devloop.load.settings_file import find_settings
+from devloop.model.settings import Settings, parse_settings, render_example
 from tests.unit.planning import make_plan
 
 if sys.version_info >= (3, 11):
@@ -21,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_the_example_file_is_current_and_valid() -> None:
     text = (REPO / "devloop.toml.example").read_text()
-    assert text == render_example(), "regenerate devloop.toml.example (devloop.commands.init.render_example)"
+    assert text == render_example(), "regenerate devloop.toml.example (devloop.model.settings.render_example)"
     settings = parse_settings(tomllib.loads(text))
     defaults = Settings()
     assert (settings.debounce_ms, settings.max_wait_ms) == (defaults.debounce_ms, defaults.max_wait_ms)
@@ -72,3 +73,11 @@ def test_invalid_values_name_the_key(bad: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_settings(tomllib.loads(bad), Path("devloop.toml"))
     assert "devloop.toml" in caught.value.message
+
+
+def test_the_readme_settings_block_is_the_example() -> None:
+    """The README shows the same settings, defaults and comments as devloop.toml.example."""
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("<!-- settings: made by devloop.model.settings.render_example -->", 1)[1]
+    block = block.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert block == render_example()

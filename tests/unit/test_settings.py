@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from devloop.errors import ConfigError
+from devloop.load.settings_file import find_settings
 from devloop.model.settings import (
     STRATEGIES,
     ServiceSettings,
     Settings,
     check_services,
-    find_settings,
     parse_settings,
 )
 
