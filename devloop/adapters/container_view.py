@@ -12,28 +12,15 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol, TypeVar
 
 from devloop.adapters.engine import Engine
+from devloop.checks.mounts import SAMPLE, Listing
 
 PROBE_PREFIX = ".devloop-probe-"
-SAMPLE = 50  # entries compared per folder
 VIEWS = ("procfs", "exec", "archive")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Listing:
-    """A bounded, sorted sample of the names directly under a folder, with file sizes."""
-
-    entries: tuple[tuple[str, int | None], ...]
-    complete: bool = True
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.entries)
 
 
 def is_probe(path: str | os.PathLike[str]) -> bool:

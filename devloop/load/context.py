@@ -8,7 +8,8 @@ from pathlib import Path
 
 from devloop.adapters.compose import ComposeOptions
 from devloop.adapters.engine import Engine
-from devloop.adapters.mounts import MountCheck, MountStatus, verify_mounts
+from devloop.adapters.mounts import verify_mounts
+from devloop.checks.mounts import MountCheck, MountStatus
 from devloop.errors import EngineError
 from devloop.load.facts import collect_facts
 from devloop.load.project import load_project

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from devloop.model.paths import shown
+
 
 class Action(enum.IntEnum):
     """What a change means for a service, ordered so that `max()` picks the strongest."""
@@ -51,8 +53,13 @@ class Bind:
     def container_path(self, path: Path) -> PurePosixPath:
         return self.target.joinpath(*path.relative_to(self.source).parts)
 
+    def shown(self, base: Path | None = None) -> str:
+        """`SOURCE:TARGET[:ro]` as in a compose file, the source relative to `base` when inside."""
+        source = shown(self.source, base, dot=True) if base is not None else str(self.source)
+        return f"{source}:{self.target}{':ro' if self.read_only else ''}"
+
     def __str__(self) -> str:
-        return f"{self.source}:{self.target}{':ro' if self.read_only else ''}"
+        return self.shown()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from devloop.model.ignore import IgnoreRules
 from devloop.model.project import Action, Bind, Service, Strategy
 from devloop.planning.depvolumes import DependencyVolume
 from devloop.planning.placement import Misplaced
-from devloop.planning.strategy import CopySources, bind_text, context_copies, is_system_bind
+from devloop.planning.strategy import CopySources, context_copies, is_system_bind
 
 _LINE = re.compile(r":\d")  # a `file:line` citation
 
@@ -84,7 +84,7 @@ class ServicePlan:
         """Code binds as (source, source + "/", bind, bind as shown), deepest source first."""
         binds = [b for b in self.service.binds if not is_system_bind(b, self.base)]
         ordered = sorted(binds, key=lambda b: -len(b.source.parts))
-        return tuple((str(b.source), os.path.join(b.source, ""), b, bind_text(b, self.base)) for b in ordered)
+        return tuple((str(b.source), os.path.join(b.source, ""), b, b.shown(self.base)) for b in ordered)
 
     @cached_property
     def pattern_anchors(self) -> tuple[str, ...]:

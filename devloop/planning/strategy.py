@@ -55,10 +55,6 @@ def show(path: Path | str, base: Path) -> str:
     return shown(path, base, dot=True)
 
 
-def bind_text(bind: Bind, base: Path) -> str:
-    return f"{show(bind.source, base)}:{bind.target}{':ro' if bind.read_only else ''}"
-
-
 def is_system_bind(bind: Bind, base: Path) -> bool:
     """A bind of a host system path (the Docker socket, /etc/localtime, /proc, `/`): not code."""
     source = str(bind.source)
@@ -196,7 +192,7 @@ def service_strategy(
     binds = [b for b in code_binds(service, base) if b not in away]
     data_store = is_data_store(service, process)
     if binds and not data_store:
-        where = ", ".join(bind_text(b, base) for b in binds)
+        where = ", ".join(b.shown(base) for b in binds)
         if verdict.reloads:
             return Strategy.RELOAD, f"{where} is bind-mounted and {runs}"
         if verdict.reloads is None:
@@ -206,7 +202,7 @@ def service_strategy(
     if away and service.build is not None:
         first = next(iter(away.values()))
         program = (verdict.program or "the process").split()[0]
-        text = f"{bind_text(first.bind, base)} {first.lands(program)}"
+        text = f"{first.bind.shown(base)} {first.lands(program)}"
         return (
             Strategy.REBUILD,
             f"{text}: the mount looks misplaced, so {_baked_evidence(service, dockerfile, base)}",
@@ -233,7 +229,7 @@ def sync_strategy(
     """Where `auto` becomes `sync`: binds the engine does not see (its changes are copied into the
     container instead), and baked code when `prefer_sync = true` and a COPY maps it."""
     if unseen:
-        where = ", ".join(bind_text(b, base) for b in unseen)
+        where = ", ".join(b.shown(base) for b in unseen)
         return Strategy.SYNC, f"the engine does not see {where} (mount check); devloop copies changes in"
     if prefer_sync and strategy is Strategy.REBUILD and service.build is not None:
         if context_copies(dockerfile, service.build.target):

@@ -21,7 +21,8 @@ import pytest
 
 from devloop.adapters.compose import ComposeOptions
 from devloop.adapters.engine import Engine
-from devloop.adapters.mounts import MountStatus, by_service, verify_mounts
+from devloop.adapters.mounts import verify_mounts
+from devloop.checks.mounts import MountStatus, by_service
 from devloop.load.context import load_context
 from tests.e2e.second_engine import load_image, need, start_second_engine, stop_second_engine
 

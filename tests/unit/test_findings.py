@@ -6,15 +6,6 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from devloop.adapters.mounts import (
-    Listing,
-    MountCheck,
-    MountStatus,
-    by_service,
-    classify_file,
-    classify_mount,
-    mount_finding,
-)
 from devloop.checks.engine import (
     EngineKind,
     compose_finding,
@@ -27,6 +18,15 @@ from devloop.checks.engine import (
 from devloop.checks.filesystems import filesystem_finding, filesystem_of, parse_mountinfo
 from devloop.checks.finding import Finding, ordered
 from devloop.checks.images import command_finding
+from devloop.checks.mounts import (
+    Listing,
+    MountCheck,
+    MountStatus,
+    by_service,
+    classify_file,
+    classify_mount,
+    mount_finding,
+)
 from devloop.checks.writes import (
     LostWrite,
     env_path_findings,
