@@ -131,74 +131,90 @@ def clean(
     directory below a root and every ``._*`` file (other files are never acted on anyway) and
     skips it when it returns True. With ``dry_run`` nothing is deleted but the report is the same.
     """
-    removed: list[Path] = []
-    kept: list[Path] = []
-    errors: list[tuple[Path, str]] = []
-    bytes_removed = 0
+    cleaner = _Cleaner(dry_run, exclude)
+    for root in _resolve_roots(roots, cleaner.errors):
+        cleaner.root(root)
+    return cleaner.report()
 
-    def handle(path: str) -> None:
-        nonlocal bytes_removed
-        p = Path(path)
-        if exclude is not None and exclude(p):
-            return
-        try:
-            genuine, size = _check(path)
-        except OSError as exc:
-            errors.append((p, _error_message(exc)))
-            return
-        if genuine is None:
-            return  # not a regular file (any more): not ours to touch or report
-        if not genuine:
-            kept.append(p)
-            return
-        if not dry_run:
-            try:
-                os.unlink(path)
-            except OSError as exc:
-                errors.append((p, _error_message(exc)))
-                return
-        removed.append(p)
-        bytes_removed += size
 
-    for root in _resolve_roots(roots, errors):
-        root_str = str(root)
+class _Cleaner:
+    """One run of :func:`clean`: what it removed, kept and failed on so far."""
+
+    def __init__(self, dry_run: bool, exclude: Callable[[Path], bool] | None) -> None:
+        self.dry_run = dry_run
+        self.exclude = exclude
+        self.removed: list[Path] = []
+        self.kept: list[Path] = []
+        self.errors: list[tuple[Path, str]] = []
+        self.bytes_removed = 0
+
+    def report(self) -> CleanReport:
+        return CleanReport(
+            removed=tuple(sorted(self.removed)),
+            kept=tuple(sorted(self.kept)),
+            errors=tuple(sorted(self.errors)),
+            bytes_removed=self.bytes_removed,
+            dry_run=self.dry_run,
+        )
+
+    def _failed(self, path: str | Path, exc: OSError) -> None:
+        self.errors.append((Path(path), _error_message(exc)))
+
+    def root(self, root: Path) -> None:
+        """A root: a single ``._*`` file, or a folder walked without following symlinks."""
         try:
-            root_st = os.lstat(root_str)
+            root_st = os.lstat(root)
         except OSError as exc:
-            errors.append((root, _error_message(exc)))
-            continue
+            self._failed(root, exc)
+            return
         if stat.S_ISREG(root_st.st_mode):
             if root.name.startswith(APPLEDOUBLE_PREFIX):
-                handle(root_str)
-            continue
-        if not stat.S_ISDIR(root_st.st_mode):
-            continue
+                self.file(str(root))
+        elif stat.S_ISDIR(root_st.st_mode):
+            self.walk(str(root))
 
-        stack = [root_str]
+    def walk(self, top: str) -> None:
+        stack = [top]
         while stack:
             directory = stack.pop()
             try:
                 with os.scandir(directory) as entries:
                     for entry in entries:
-                        name = entry.name
-                        try:
-                            if entry.is_dir(follow_symlinks=False):
-                                if name in SKIPPED_DIR_NAMES:
-                                    continue
-                                if exclude is not None and exclude(Path(entry.path)):
-                                    continue
-                                stack.append(entry.path)
-                            elif name.startswith(APPLEDOUBLE_PREFIX) and entry.is_file(follow_symlinks=False):
-                                handle(entry.path)
-                        except OSError as exc:
-                            errors.append((Path(entry.path), _error_message(exc)))
+                        self.entry(entry, stack)
             except OSError as exc:
-                errors.append((Path(directory), _error_message(exc)))
+                self._failed(directory, exc)
 
-    return CleanReport(
-        removed=tuple(sorted(removed)),
-        kept=tuple(sorted(kept)),
-        errors=tuple(sorted(errors)),
-        bytes_removed=bytes_removed,
-        dry_run=dry_run,
-    )
+    def entry(self, entry: os.DirEntry[str], stack: list[str]) -> None:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                skipped = entry.name in SKIPPED_DIR_NAMES
+                if not skipped and (self.exclude is None or not self.exclude(Path(entry.path))):
+                    stack.append(entry.path)
+            elif entry.name.startswith(APPLEDOUBLE_PREFIX) and entry.is_file(follow_symlinks=False):
+                self.file(entry.path)
+        except OSError as exc:
+            self._failed(entry.path, exc)
+
+    def file(self, path: str) -> None:
+        """A ``._*`` regular file: removed when it is genuine AppleDouble, else kept and reported."""
+        p = Path(path)
+        if self.exclude is not None and self.exclude(p):
+            return
+        try:
+            genuine, size = _check(path)
+        except OSError as exc:
+            self._failed(p, exc)
+            return
+        if genuine is None:
+            return  # not a regular file (any more): not ours to touch or report
+        if not genuine:
+            self.kept.append(p)
+            return
+        if not self.dry_run:
+            try:
+                os.unlink(path)
+            except OSError as exc:
+                self._failed(p, exc)
+                return
+        self.removed.append(p)
+        self.bytes_removed += size

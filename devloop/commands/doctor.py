@@ -7,20 +7,16 @@ import argparse
 import hashlib
 import json
 import os
-import subprocess
-import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-
-from rich.markup import escape
-from rich.table import Table
 
 from devloop.adapters import compose
 from devloop.adapters.appledouble import clean
 from devloop.adapters.compose import ComposeOptions
 from devloop.adapters.engine import SERVICE_LABEL, Engine
+from devloop.adapters.host import filesystem_lookup
 from devloop.adapters.mounts import check_container
 from devloop.checks.engine import (
     EngineKind,
@@ -30,7 +26,7 @@ from devloop.checks.engine import (
     engine_kind,
     unreachable_finding,
 )
-from devloop.checks.filesystems import filesystem_finding, filesystem_of
+from devloop.checks.filesystems import filesystem_finding
 from devloop.checks.finding import Finding, ordered
 from devloop.checks.images import (
     appledouble_finding,
@@ -47,6 +43,7 @@ from devloop.load.staleness import baked_is_stale, parse_docker_time
 from devloop.model.dockerfile import read_dockerfile
 from devloop.model.ignore import NOISE_DIRS
 from devloop.planning.planner import ProjectPlan, ServicePlan, show
+from devloop.ui import doctor as ui_doctor
 from devloop.ui import plan as ui
 
 WORKERS = 8
@@ -59,7 +56,7 @@ def run(args: argparse.Namespace, options: ComposeOptions) -> int:
     if getattr(args, "json", False):
         ui.print_json({"findings": [f.to_json() for f in findings]})
     else:
-        render(findings, ui.console())
+        ui_doctor.render(findings, ui.console())
     return 1 if any(f.level == "error" for f in findings) else 0
 
 
@@ -267,30 +264,6 @@ def _filesystem_findings(
     return findings
 
 
-def filesystem_lookup() -> Callable[[str], tuple[str, str] | None]:
-    """path -> (mount point, filesystem type): /proc/self/mountinfo on Linux, `stat -f` on macOS."""
-    if sys.platform.startswith("linux"):
-        try:
-            table = Path("/proc/self/mountinfo").read_text()
-        except OSError:
-            return lambda _: None
-
-        def linux(path: str) -> tuple[str, str] | None:
-            entry = filesystem_of(os.path.realpath(path), table)
-            return (entry.mount_point, entry.fstype) if entry else None
-
-        return linux
-
-    def other(path: str) -> tuple[str, str] | None:
-        try:
-            done = subprocess.run(["stat", "-f", "%T", path], capture_output=True, text=True, timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return ("", done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
-
-    return other
-
-
 def cli_context() -> tuple[str, str] | None:
     """The docker CLI's current context and its endpoint, read from its config (no subprocess)."""
     config_dir = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
@@ -305,19 +278,3 @@ def cli_context() -> tuple[str, str] | None:
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return (name, "") if name and name != "default" else None
     return name, str(host)
-
-
-_STYLES = {"error": "bold red", "warning": "yellow", "info": "dim"}
-
-
-def render(findings: Iterable[Finding], out: Any) -> None:
-    findings = list(findings)
-    table = Table(title="devloop doctor", title_justify="left", show_lines=False)
-    for column in ("level", "service", "check", "finding"):
-        table.add_column(column)
-    for f in findings:
-        text = escape(f.message) + (f"\n[dim]hint: {escape(f.hint)}[/]" if f.hint else "")
-        table.add_row(f"[{_STYLES[f.level]}]{f.level}[/]", escape(f.service or "-"), f.check, text)
-    out.print(table)
-    counts = {level: sum(1 for f in findings if f.level == level) for level in _STYLES}
-    out.print(f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s)")

@@ -32,76 +32,104 @@ def compose_spots(files: Iterable[tuple[str, str]]) -> dict[str, Spots]:
 
 
 def _scan(shown: str, text: str, found: dict[str, Spots]) -> None:
-    services = False
-    service_indent = key_indent = item_indent = watch_indent = None
-    spots: Spots | None = None
-    key = ""
-    counters: dict[str, int] = {}
+    scanner = _Scanner(shown, found)
     for number, raw in enumerate(text.splitlines(), 1):
+        scanner.line(number, raw)
+
+
+class _Scanner:
+    """A line-by-line reading of one compose file's `services:`: which key of which service each
+    line belongs to, by indentation alone (enough for citing lines; compose config has the values)."""
+
+    def __init__(self, shown: str, found: dict[str, Spots]) -> None:
+        self.shown = shown
+        self.found = found
+        self.services = False
+        self.service_indent: int | None = None
+        self.key_indent: int | None = None
+        self.item_indent: int | None = None
+        self.watch_indent: int | None = None
+        self.spots: Spots | None = None
+        self.key = ""
+        self.counters: dict[str, int] = {}
+
+    def line(self, number: int, raw: str) -> None:
         line = raw.split(" #", 1)[0].rstrip()
         body = line.strip()
         if not body or body.startswith("#"):
-            continue
+            return
         indent = len(line) - len(line.lstrip())
         if indent == 0:
-            services, spots = body.startswith("services:"), None
-            continue
-        if not services:
-            continue
-        service_indent = indent if service_indent is None else service_indent
-        if indent <= service_indent:
+            self.services, self.spots = body.startswith("services:"), None
+            return
+        if not self.services:
+            return
+        self.service_indent = indent if self.service_indent is None else self.service_indent
+        if indent <= self.service_indent:
             name = body.split(":", 1)[0].strip().strip("'\"")
-            spots = found.setdefault(name, Spots())
-            key_indent = None
-            continue
-        if spots is None:
-            continue
-        key_indent = indent if key_indent is None else key_indent
-        where = f"{shown}:{number}"
-        if indent <= key_indent:
-            key, _, value = body.partition(":")
-            key = key.strip()
-            spots.at[key] = where
-            spots.refs[key] = _refs(value)
-            item_indent = watch_indent = None
-            counters = {}
-            if key == "env_file" and value.strip():
-                spots.env_files[:] = [v.strip(" '\"") for v in value.strip(" []").split(",") if v.strip()]
-            elif key == "env_file":
-                spots.env_files.clear()
-            continue
-        spots.refs[key] = spots.refs.get(key, ()) + _refs(body)
-        item_indent = indent if item_indent is None else item_indent
-        if key == "environment" and indent == item_indent:
+            self.spots = self.found.setdefault(name, Spots())
+            self.key_indent = None
+            return
+        if self.spots is None:
+            return
+        self.key_indent = indent if self.key_indent is None else self.key_indent
+        where = f"{self.shown}:{number}"
+        if indent <= self.key_indent:
+            self._key(self.spots, body, where)
+            return
+        self.spots.refs[self.key] = self.spots.refs.get(self.key, ()) + _refs(body)
+        self.item_indent = indent if self.item_indent is None else self.item_indent
+        self._item(self.spots, body, indent, number, where)
+
+    def _key(self, spots: Spots, body: str, where: str) -> None:
+        """A key of a service (`command:`, `volumes:`...)."""
+        key, _, value = body.partition(":")
+        self.key = key = key.strip()
+        spots.at[key] = where
+        spots.refs[key] = _refs(value)
+        self.item_indent = self.watch_indent = None
+        self.counters = {}
+        if key == "env_file" and value.strip():
+            spots.env_files[:] = [v.strip(" '\"") for v in value.strip(" []").split(",") if v.strip()]
+        elif key == "env_file":
+            spots.env_files.clear()
+
+    def _item(self, spots: Spots, body: str, indent: int, number: int, where: str) -> None:
+        """A line under a key: an environment entry, a volume, a list item, a develop.watch rule."""
+        key, counters, top = self.key, self.counters, indent == self.item_indent
+        if key == "environment" and top:
             entry = body[2:] if body.startswith("- ") else body
-            name, sep, value = entry.partition("=" if body.startswith("- ") else ":")
+            name, _, value = entry.partition("=" if body.startswith("- ") else ":")
             name = name.strip().strip("'\"")
             spots.at[f"env:{name}"] = where
             spots.refs[f"env:{name}"] = _refs(value)
         elif key == "volumes":
-            if indent == item_indent and body.startswith("- "):
+            if top and body.startswith("- "):
                 counters["item"] = number
                 parts = body[2:].strip(" '\"").split(":")
                 if len(parts) > 1 and not body[2:].lstrip().startswith(("type", "source", "target")):
                     spots.at[f"mount:{parts[1]}"] = where
             if body.lstrip("- ").startswith("target:") and "item" in counters:
                 target = body.lstrip("- ").partition(":")[2].strip(" '\"")
-                spots.at[f"mount:{target}"] = f"{shown}:{counters['item']}"
-        elif key in _LISTS and indent == item_indent and body.startswith("- "):
+                spots.at[f"mount:{target}"] = f"{self.shown}:{counters['item']}"
+        elif key in _LISTS and top and body.startswith("- "):
             index = counters[key] = counters.get(key, -1) + 1
             spots.at[f"{key}:{index}"] = where
             if key == "env_file":
                 entry = body[2:].strip()
                 spots.env_files.append(entry.partition("path:")[2].strip(" '\"") or entry.strip(" '\""))
         elif key == "develop":
-            if body.startswith("watch:"):
-                watch_indent = None
-                counters["watch"] = -1
-            elif body.startswith("- ") and "watch" in counters:
-                watch_indent = indent if watch_indent is None else watch_indent
-                if indent == watch_indent:
-                    counters["watch"] += 1
-                    spots.at[f"watch:{counters['watch']}"] = where
+            self._watch_rule(spots, body, indent, where)
+
+    def _watch_rule(self, spots: Spots, body: str, indent: int, where: str) -> None:
+        if body.startswith("watch:"):
+            self.watch_indent = None
+            self.counters["watch"] = -1
+        elif body.startswith("- ") and "watch" in self.counters:
+            self.watch_indent = indent if self.watch_indent is None else self.watch_indent
+            if indent == self.watch_indent:
+                self.counters["watch"] += 1
+                spots.at[f"watch:{self.counters['watch']}"] = where
 
 
 def _refs(text: str) -> tuple[str, ...]:

@@ -1,0 +1,35 @@
+"""Facts about the host machine that no engine call gives: which filesystem a path lives on."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from devloop.checks.filesystems import filesystem_of
+
+
+def filesystem_lookup() -> Callable[[str], tuple[str, str] | None]:
+    """path -> (mount point, filesystem type): /proc/self/mountinfo on Linux, `stat -f` on macOS."""
+    if sys.platform.startswith("linux"):
+        try:
+            table = Path("/proc/self/mountinfo").read_text()
+        except OSError:
+            return lambda _: None
+
+        def linux(path: str) -> tuple[str, str] | None:
+            entry = filesystem_of(os.path.realpath(path), table)
+            return (entry.mount_point, entry.fstype) if entry else None
+
+        return linux
+
+    def other(path: str) -> tuple[str, str] | None:
+        try:
+            done = subprocess.run(["stat", "-f", "%T", path], capture_output=True, text=True, timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return ("", done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
+
+    return other
