@@ -23,7 +23,7 @@ from devloop.adapters.compose import compose_failure
 from devloop.commands.clean import clean_roots
 from devloop.errors import ComposeFailed
 from devloop.ui.up import JsonSink, PlainSink, printable
-from tests.unit.planning import bind, build, make_plan
+from tests.unit.builders import bind, build, make_plan
 
 DOCKER_USAGE = (
     "unknown flag: --format\n\nUsage:  docker [OPTIONS] COMMAND [ARG...]\n\n"

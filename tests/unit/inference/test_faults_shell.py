@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-SOURCES = sorted((Path(__file__).resolve().parents[2] / "devloop").glob("**/*.py"))
+SOURCES = sorted((Path(__file__).resolve().parents[3] / "devloop").glob("**/*.py"))
 FORBIDDEN = {
     ("os", "system"),
     ("os", "popen"),

@@ -16,8 +16,8 @@ from devloop.inference.reloaders import detect_reload, split_command
 from devloop.inference.scope import Scope, scope_of
 from devloop.model.project import Strategy
 from devloop.planning.depvolumes import volume_notices
-from tests.unit.planning import actions as routed
-from tests.unit.planning import bind, build, make_plan, reasons, write
+from tests.unit.builders import actions as routed
+from tests.unit.builders import bind, build, make_plan, reasons, write
 
 P = PurePosixPath
 

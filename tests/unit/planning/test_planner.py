@@ -12,7 +12,7 @@ import pytest
 
 from devloop.inference.process import ImageProcess
 from devloop.model.project import Strategy
-from tests.unit.planning import bind, build, make_plan, strategies, write
+from tests.unit.builders import bind, build, make_plan, strategies, write
 
 PY_DOCKERFILE = """\
 FROM python:3.12-slim

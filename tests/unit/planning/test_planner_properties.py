@@ -14,7 +14,7 @@ from devloop.model.ignore import noise_reason
 from devloop.model.project import Action
 from devloop.planning.planner import ProjectPlan, decide
 from devloop.planning.route import route
-from tests.unit.planning import bind, build, make_plan, write
+from tests.unit.builders import bind, build, make_plan, write
 
 DIRS = ["", "app", "app/sub", "app/generated", "lib", "baked", "baked/pkg", "baked/secret", "web", "web/src",
         "web/src/tests", "conf", "conf/mail", "pgdata", "docs", "services/api", "services/api/src", "docker",

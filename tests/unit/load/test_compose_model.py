@@ -9,7 +9,7 @@ import pytest
 from devloop.errors import ComposeError
 from devloop.load.compose_config import project_from_config
 from devloop.model.project import Bind, Service
-from tests.unit.planning import write
+from tests.unit.builders import write
 
 
 def one(root: Path, raw: dict[str, object], name: str = "svc") -> Service:

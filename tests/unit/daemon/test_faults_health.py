@@ -18,7 +18,7 @@ from devloop.daemon.shared import UpOptions
 from devloop.errors import EngineError
 from devloop.load.context import Context
 from devloop.model.settings import Settings
-from tests.unit.planning import make_plan
+from tests.unit.builders import make_plan
 
 
 class FakeEngine:

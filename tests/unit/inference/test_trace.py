@@ -21,7 +21,7 @@ from devloop.inference.scripts import (
 from devloop.inference.sourcelines import compose_spots, env_lines, env_origins, key_origin
 from devloop.model.dockerfile import parse_dockerfile
 from devloop.model.project import Bind, Strategy
-from tests.unit.planning import actions, bind, build, change, make_plan, reasons, write
+from tests.unit.builders import actions, bind, build, change, make_plan, reasons, write
 
 DOCKERFILE = """\
 FROM python:3.12-slim

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from devloop.model.project import Action
 from devloop.planning.planner import ProjectPlan
 from devloop.planning.route import route
-from tests.unit.test_planner_properties import NAMES, build_plan
+from tests.unit.planning.test_planner_properties import NAMES, build_plan
 
 FOLDERS = ["", "sub", "sub/deeper"]
 NAME = st.one_of(st.sampled_from(NAMES), st.from_regex(r"[a-z]{1,6}\.(py|js|md|txt)", fullmatch=True))

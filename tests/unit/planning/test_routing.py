@@ -10,7 +10,7 @@ import pytest
 from devloop.model.project import Action
 from devloop.planning.planner import decide
 from devloop.planning.route import route
-from tests.unit.planning import actions, bind, build, change, make_plan, reasons, write
+from tests.unit.builders import actions, bind, build, change, make_plan, reasons, write
 
 DOCKERFILE = """\
 FROM python:3.12-slim

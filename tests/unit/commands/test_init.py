@@ -10,14 +10,14 @@ import pytest
 from devloop.commands.init import render_init
 from devloop.load.settings_file import find_settings
 from devloop.model.settings import Settings, parse_settings, render_example
-from tests.unit.planning import make_plan
+from tests.unit.builders import make_plan
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_the_example_file_is_current_and_valid() -> None:
