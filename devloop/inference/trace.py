@@ -112,11 +112,15 @@ class _Tracer:
         for name, line in run.env_lines.items():
             self.origins[name] = f"{file}:{line}" if file else steps[-1]
         note = ""
-        if run.decided:
-            line, condition = run.decided[-1]
+        decided = list(run.decided)
+        if decided and decided[-1][1].endswith("()"):  # the main command is in a function
+            line, called = decided.pop()
+            note = f" in `{called}` called{f' at line {line}' if file else ''}"
+        if decided:
+            line, condition = decided[-1]
             names = [n for n in _VARIABLE.findall(condition) if n in self.origins]
             origin = ", ".join(f"{n} from {self.origins[n]}" for n in names)
-            note = f" after `{condition}`{f' at line {line}' if file else ''}" + (
+            note += f" after `{condition}`{f' at line {line}' if file else ''}" + (
                 f" with {origin}" if origin else ""
             )
         if file is None:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from devloop.inference.shell.parse import Command, Loop
+from devloop.inference.shell.parse import Command, Loop, Node
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class State:
         self.decided: list[tuple[int, str]] = []
         self.lines: dict[str, int] = {}
         self.auto_export = False
+        self.functions: dict[str, tuple[Node, ...]] = {}  # defined so far: name -> body
+        self.depth = 0  # function calls being run
 
     def child_env(self, extra: Mapping[str, str] = {}) -> dict[str, str]:  # noqa: B006 - read only
         return {**{k: v for k, v in self.vars.items() if k in self.exported}, **extra}

@@ -51,6 +51,7 @@ class Loop:
 class Function:
     name: str
     line: int
+    body: tuple[Node, ...] = ()
 
 
 Node = Command | If | Case | Loop | Function
@@ -159,6 +160,10 @@ def _split_keyword(words: list[str], number: int, sep: str) -> list[Command]:
         return [Command((words[0],), number), *_split_keyword(words[1:], number, sep)]
     if words[0] == "case" and len(words) > 3 and words[2] == "in":
         return [Command(tuple(words[:3]), number), *_split_keyword(words[3:], number, sep)]
+    name = _function_name(words)
+    if name is not None and "{" in words[1:] and words[-1] != "{":  # `f() { exec x; }` on one line
+        at = words.index("{", 1) + 1
+        return [Command(tuple(words[:at]), number), *_split_keyword(words[at:], number, sep)]
     if words[0] in ("}", "fi", "done", "esac") and len(words) > 1:
         return [Command((words[0],), number), *_split_keyword(words[1:], number, sep)]
     return [Command(tuple(words), number, sep)]
@@ -286,6 +291,6 @@ def _parse_function(commands: Sequence[Command], i: int) -> tuple[Function, int]
     line = command.line
     if command.words[-1] == "{" or (i + 1 < len(commands) and commands[i + 1].words[0] == "{"):
         i = i + 1 if command.words[-1] == "{" else i + 2
-        _, i = _parse(commands, i, frozenset({"}"}))
-        return Function(name, line), _expect(commands, i, "}")
+        body, i = _parse(commands, i, frozenset({"}"}))
+        return Function(name, line, tuple(body)), _expect(commands, i, "}")
     raise Unparsable(f"line {line}: a function body devloop does not understand")

@@ -2,10 +2,10 @@
 
 Pure: script text, an environment and arguments in; the main command (with its line) out. It follows
 what start scripts do before they hand over to the server: assignments and `export`, `cd`, `set --`,
-`shift`, `exec "$@"`, `&&` `||` `|` `&`, here-documents, function definitions, and `if`/`elif`/`else`
-and `case` decided by the environment. The main command is the first `exec` reached, else the last
-command run in the foreground. A loop after it, or a condition it cannot evaluate around it, makes
-it say that it cannot tell (and why), never guess."""
+`shift`, `exec "$@"`, `&&` `||` `|` `&`, here-documents, functions called by name (also through
+`"$1"` or a `case`), and `if`/`elif`/`else` and `case` decided by the environment. The main
+command is the first `exec` reached, else the last command run in the foreground. A loop after
+it, or a condition it cannot evaluate around it, makes it say that it cannot tell (and why)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,13 @@ class _Exec(Exception):
 
 class _Exit(Exception):
     pass
+
+
+class _Return(Exception):
+    pass
+
+
+_MAX_CALLS = 16  # nested function calls followed; deeper (or recursive) ones cannot be told
 
 
 _INERT = frozenset(
@@ -103,7 +110,7 @@ def _run(nodes: Sequence[Node], state: State) -> None:
         elif isinstance(node, Loop):
             state.last = node
         elif isinstance(node, Function):
-            continue
+            state.functions[node.name] = node.body
 
 
 def _guard(guard: Command, following: Sequence[Node], state: State) -> bool:
@@ -141,15 +148,36 @@ def _command(command: Command, state: State) -> None:
         raise _Exec(argv, command.line, state.child_env(prefix))
     if head == "exit":
         raise _Exit
+    if head == "return":
+        raise _Return
     if head in _INERT:
         _builtin(head, raw[1:], command.line, state)
         return
     words = state.words(raw) or tuple(state.expand(w) or "" for w in raw)
-    ran = Ran(words, command.line, tuple(prefix.items()))
     if command.sep == "&":
         return  # in the background: not the main command
+    if words and words[0] in state.functions:
+        _call(words, command, state)
+        return
+    ran = Ran(words, command.line, tuple(prefix.items()))
     state.before.append(ran)
     state.last = ran
+
+
+def _call(words: tuple[str, ...], command: Command, state: State) -> None:
+    """Run a function's body with its own positional parameters; its last command may be the main one."""
+    if state.depth >= _MAX_CALLS:
+        raise _CannotTell(f"line {command.line}: functions nested too deep to follow")
+    saved, state.args = state.args, list(words[1:])
+    state.depth += 1
+    state.decided.append((command.line, f"{words[0]}()"))
+    try:
+        _run(state.functions[words[0]], state)
+    except _Return:
+        pass
+    finally:
+        state.args = saved
+        state.depth -= 1
 
 
 def _builtin(head: str, args: list[str], line: int, state: State) -> None:

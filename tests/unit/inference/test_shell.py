@@ -163,3 +163,78 @@ def test_what_devloop_cannot_tell_says_why(script: str, why: str) -> None:
 
 def test_an_empty_script_runs_nothing() -> None:
     assert run_script("#!/bin/sh\n# nothing\n").argv == ()
+
+
+# -- functions called by name (issue 15) -----------------------------------------------------------
+
+FUNCTIONS = """\
+#!/bin/sh
+set -e
+
+dev_scheduler() {
+    echo "starting the scheduler"
+    exec watchmedo auto-restart --directory=./app --pattern='*.py' -R -- python -m app.scheduler "$@"
+}
+
+web() { exec gunicorn app:app --bind 0.0.0.0:8000; }
+
+function migrate {
+    python -m app.migrate
+    return
+    echo never
+}
+
+migrate
+dev_scheduler --verbose
+"""
+
+
+def test_a_function_called_by_name_runs_its_body_with_its_own_arguments() -> None:
+    run = run_script(FUNCTIONS, {}, ["outer"])
+    assert run.argv is not None and run.argv[:2] == ("watchmedo", "auto-restart")
+    assert run.argv[-1] == "--verbose"  # "$@" inside the function is the function's arguments
+    assert run.line == 6  # the exec inside the function, not the call
+    assert [r.argv for r in run.before] == [("python", "-m", "app.migrate")]  # `return` ends it
+    assert (18, "dev_scheduler()") in run.decided
+
+
+DISPATCH = """\
+#!/bin/bash
+web() {
+    exec uvicorn app.main:app --host 0.0.0.0 --reload
+}
+worker() {
+    exec celery -A app.tasks worker
+}
+case "$1" in
+    web|api) web ;;
+    worker) worker ;;
+    *) "$@" ;;
+esac
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "argv", "line"),
+    [
+        (["web"], ("uvicorn", "app.main:app", "--host", "0.0.0.0", "--reload"), 3),
+        (["worker"], ("celery", "-A", "app.tasks", "worker"), 6),
+        (["sleep", "1"], ("sleep", "1"), 11),
+    ],
+)
+def test_a_function_chosen_by_case_on_the_first_argument(
+    args: list[str], argv: tuple[str, ...], line: int
+) -> None:
+    run = run_script(DISPATCH, {}, args)
+    assert (run.argv, run.line) == (argv, line)
+
+
+def test_a_function_named_by_the_first_argument_is_called() -> None:
+    text = 'serve() {\n  exec node --watch server.js\n}\n"$@"\n'
+    assert run_script(text, {}, ["serve"]).argv == ("node", "--watch", "server.js")
+    assert run_script(text, {}, ["npm", "start"]).argv == ("npm", "start")
+
+
+def test_a_recursive_function_cannot_be_told() -> None:
+    run = run_script("loop() {\n  loop\n}\nloop\n")
+    assert run.argv is None and "nested too deep" in run.why
