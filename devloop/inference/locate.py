@@ -30,13 +30,14 @@ class Origin:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file of the container that devloop read on the host."""
+    """A file of the container that devloop read on the host (or, with `image`, in that image)."""
 
     container: str
     host: Path
     text: str
     bind: Bind | None = None
     copy: Copy | None = None
+    image: str | None = None  # read from this image: no COPY or bind brings it from the host
 
 
 def covering_bind(binds: Sequence[Bind], container: PurePosixPath) -> Bind | None:

@@ -6,35 +6,21 @@ Pure functions over a process argv and its environment: no I/O, no Docker.
 from __future__ import annotations
 
 import posixpath
-import shlex
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
+from devloop.inference.programs import frontend, rails
 from devloop.inference.unwrap import PYTHON, option_values, peel, python_target, split_command
 from devloop.inference.unwrap import positionals as _positionals
+from devloop.inference.verdict import Handler as _Handler
+from devloop.inference.verdict import ReloadVerdict
+from devloop.inference.verdict import no as _no
+from devloop.inference.verdict import truthy as _truthy
+from devloop.inference.verdict import unknown as _unknown
 
 __all__ = ["ReloadVerdict", "detect_reload", "known_program", "split_command"]
 
 
-@dataclass(frozen=True)
-class ReloadVerdict:
-    """Whether a process reloads itself on source changes, and why."""
-
-    reloads: bool | None  # True: reloads itself; False: does not; None: cannot tell
-    program: str | None  # what runs, e.g. "uvicorn", "celery worker", "python app.py"
-    reason: str  # a short sentence quoting the decisive flag or program in backticks
-    reload_dirs: tuple[str, ...] = ()  # watched directories when restricted; empty: see watches_cwd
-    include: tuple[str, ...] = ()  # patterns of the files it watches (Path.match); empty: every file
-    exclude: tuple[str, ...] = ()  # patterns of files and folders it ignores
-    recursive: bool = True  # False: only files directly in its directories (watchmedo without -R)
-    watches_cwd: bool = False  # without reload_dirs it watches its working directory (not every file)
-    env_key: str | None = None  # the environment variable that decided, if one did
-
-
-_Handler = Callable[[str, list[str], Mapping[str, str]], ReloadVerdict]
-
-_TRUTHY = frozenset({"1", "true", "yes", "on"})
-# Options that take a value, so that their value is not mistaken for a subcommand or script.
 _VALUE_OPTIONS = {
     "flask": "-A --app -e --env-file",
     "celery": "-A --app -b --broker --result-backend --loader --config --workdir",
@@ -62,23 +48,6 @@ def detect_reload(argv: Sequence[str], environment: Mapping[str, str] | None = N
 def known_program(name: str) -> bool:
     """A program devloop can judge (uvicorn, celery, nodemon, ...)."""
     return name in _HANDLERS
-
-
-def _truthy(value: str | None) -> bool:
-    return value is not None and value.strip().lower() in _TRUTHY
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _unknown(args: list[str]) -> ReloadVerdict:
-    shown = _short(shlex.join(args))
-    return ReloadVerdict(None, args[0], f"runs `{shown}`; devloop cannot tell whether it reloads")
-
-
-def _no(program: str, reason: str | None = None) -> ReloadVerdict:
-    return ReloadVerdict(False, program, reason or f"runs `{_short(program)}`, which does not reload")
 
 
 _PY = ("*.py",)
@@ -263,5 +232,7 @@ _HANDLERS: dict[str, _Handler] = {
     "tsx": _subcommand("watch", "", default=False),
     "next": _subcommand("dev", "start build", default=None),
     "vite": _subcommand("dev serve", "build preview optimize", default=True),
+    **frontend.HANDLERS,
+    **rails.HANDLERS,
     **dict.fromkeys(_SERVERS, lambda name, args, env: _no(name)),
 }

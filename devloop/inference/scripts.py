@@ -1,5 +1,5 @@
 """What project files say about the process: package.json scripts (`npm run dev`), reloader configs
-(.air.toml, nodemon.json, gunicorn.conf.py), and what a start command installs. Pure: text in."""
+(.air.toml, nodemon.json), and what a start command installs. Pure: text in."""
 
 from __future__ import annotations
 
@@ -81,7 +81,6 @@ class WatchConfig:
     dirs: tuple[str, ...] | None = None
     include: tuple[str, ...] | None = None
     exclude: tuple[str, ...] | None = None
-    reload: bool | None = None  # gunicorn.conf.py: `reload = True`
     line: int = 0  # where the decisive setting is
 
 
@@ -132,21 +131,6 @@ def nodemon_file(text: str) -> WatchConfig:
     return replace(nodemon_config(_json(text)), line=_line_of(text, ('"watch"', '"ext"', '"ignore"')))
 
 
-_GUNICORN_RELOAD = re.compile(r"^reload\s*=\s*(True|1|False|0)\b", re.MULTILINE)
-_GUNICORN_EXTRA = re.compile(r"^reload_extra_files\s*=\s*\[([^\]]*)\]", re.MULTILINE)
-
-
-def gunicorn_config(text: str) -> WatchConfig:
-    """gunicorn.conf.py: `reload = True` and `reload_extra_files = [...]`."""
-    found = _GUNICORN_RELOAD.search(text)
-    extra = _GUNICORN_EXTRA.search(text)
-    files = tuple(re.findall(r"['\"]([^'\"]+)['\"]", extra.group(1))) if extra else ()
-    if found is None:
-        return WatchConfig(include=("*.py", *files) if files else None)
-    line = text.count("\n", 0, found.start()) + 1
-    return WatchConfig(include=("*.py", *files), reload=found.group(1) in ("True", "1"), line=line)
-
-
 def _strings(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
@@ -158,10 +142,6 @@ def config_files(program: str | None, argv: Sequence[str], env: Mapping[str, str
     server's config, an env file."""
     args = list(argv[1:])
     name = program or ""
-    if name.startswith("gunicorn"):
-        args = [*(env.get("GUNICORN_CMD_ARGS", "").split()), *args]
-        given = option_values(args, "-c", "--config")
-        return tuple(g for g in given if not g.startswith("python:")) or ("gunicorn.conf.py",)
     if name.startswith(("uvicorn", "hypercorn")):
         return option_values(args, "--env-file", "--log-config", "--config", "-c")
     if name == "air":

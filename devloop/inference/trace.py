@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from devloop.inference import scripts
+from devloop.inference.configs import program_args, read_configs
 from devloop.inference.locate import SourceFile, covering_bind, script_paths
 from devloop.inference.process import EffectiveProcess
 from devloop.inference.reloaders import ReloadVerdict, detect_reload, known_program
@@ -84,6 +85,12 @@ class _Tracer:
             self.wanted += missing
             return _NOT_READ
         return next((f for p in paths if (f := self.files.get(str(p))) is not None), None)
+
+    def cite(self, file: SourceFile) -> str:
+        """How a file is named in citations: its host path, or where in which image it is."""
+        return (
+            shown(file.host, self.base) if file.image is None else f"{file.container} in image {file.image}"
+        )
 
     def at_start(self, file: SourceFile, what: str) -> None:
         if file.bind is not None:
@@ -169,7 +176,7 @@ def trace_process(
     verdict = detect_reload(argv, tracer.env)
     if tracer.why and verdict.reloads is None:
         verdict = replace(verdict, reason=tracer.why)
-    verdict = _configs(tracer, verdict, argv, steps)
+    verdict = read_configs(tracer, verdict, argv, steps)
     cwd = PurePosixPath(tracer.cwd) if tracer.cwd else None
     key = verdict.env_key
     note = f"{key} from {tracer.origins[key]}" if key and key in tracer.origins else ""
@@ -195,7 +202,7 @@ def _step(tracer: _Tracer, argv: list[str], steps: list[str], seen: set[str]) ->
     if peeled is not None:
         tracer.env = env
         return peeled
-    if detect_reload(argv, tracer.env).reloads is not None:
+    if detect_reload(argv, tracer.env).reloads is not None or known_program(posixpath.basename(argv[0])):
         return None
     package = scripts.package_script(argv)
     if package is not None:
@@ -210,7 +217,7 @@ def _step(tracer: _Tracer, argv: list[str], steps: list[str], seen: set[str]) ->
     if file.container in seen:
         return None
     seen.add(file.container)
-    name = shown(file.host, tracer.base)
+    name = tracer.cite(file)
     tracer.at_start(file, "the start script")
     first = file.text.split("\n", 1)[0]
     if first.startswith("#!") and not any(posixpath.basename(w) in SHELLS for w in first[2:].split()):
@@ -228,63 +235,12 @@ def _package(tracer: _Tracer, package: tuple[str, tuple[str, ...]], steps: list[
         tracer.why = f"runs package.json scripts.{name}, and devloop cannot read that package.json"
         return None
     command, line = scripts.script_command(file.text, name)
-    where = shown(file.host, tracer.base) + (f":{line}" if line else "")
+    where = tracer.cite(file) + (f":{line}" if line else "")
     if command is None:
         tracer.why = f"{where} has no scripts.{name}; devloop cannot tell whether it reloads"
         return None
     steps.append(f"{where} scripts.{name}")
     return ["sh", "-c", " ".join([command, *extra])]
-
-
-def _configs(tracer: _Tracer, verdict: ReloadVerdict, argv: list[str], steps: list[str]) -> ReloadVerdict:
-    """Config files the program reads at start: each is a start file, and a reloader's says what it
-    watches (a gunicorn.conf.py may even turn reloading on)."""
-    program = verdict.program or ""
-    cwd = PurePosixPath(tracer.cwd or "/")
-    args = _program_args(argv)
-    configs: list[tuple[scripts.WatchConfig, str]] = []
-    for name in scripts.config_files(program, args, tracer.env):
-        file = tracer.read([cwd / name])
-        if not isinstance(file, SourceFile):
-            continue
-        tracer.at_start(file, f"read by `{program.split()[0]}`")
-        config = scripts.WatchConfig()
-        if program == "air":
-            config = scripts.air_config(file.text)
-        elif program == "nodemon":
-            config = scripts.nodemon_file(file.text)
-        elif program == "gunicorn":
-            config = scripts.gunicorn_config(file.text)
-            if config.reload and not verdict.reloads:
-                reason = f"`reload = True` in {posixpath.basename(name)} makes `gunicorn` reload"
-                verdict = replace(verdict, reloads=True, reason=reason, include=("*.py",))
-            elif not verdict.reloads:
-                continue
-        if config.line:
-            configs.append((config, f"{shown(file.host, tracer.base)}:{config.line}"))
-    if program == "nodemon" and not configs:
-        package = tracer.files.get(str(cwd / "package.json"))
-        config = scripts.package_nodemon(package.text) if package is not None else scripts.WatchConfig()
-        if package is not None and config.line:
-            configs.append((config, f"{shown(package.host, tracer.base)}:{config.line} nodemonConfig"))
-    for config, where in configs:
-        steps.append(where)
-        verdict = replace(
-            verdict,
-            reload_dirs=config.dirs if config.dirs is not None else verdict.reload_dirs,
-            include=config.include if config.include is not None else verdict.include,
-            exclude=config.exclude if config.exclude is not None else verdict.exclude,
-        )
-    return verdict
-
-
-def _program_args(argv: Sequence[str]) -> list[str]:
-    """argv from the program on (`python -m gunicorn -c x` -> `gunicorn -c x`)."""
-    env: dict[str, str] = {}
-    args = list(argv)
-    while args and (peeled := peel(args, env, known_program)) is not None:
-        args = peeled
-    return args
 
 
 def _code_roots(
@@ -294,7 +250,7 @@ def _code_roots(
     `--app-dir` (uvicorn), `--chdir` (gunicorn), `--workdir` (celery)."""
     if cwd is None:
         return ()
-    given = list(option_values(_program_args(argv), "--app-dir", "--chdir", "--workdir"))
+    given = list(option_values(program_args(argv), "--app-dir", "--chdir", "--workdir"))
     for key in ("PYTHONPATH", "NODE_PATH"):
         given += [p for p in env.get(key, "").split(":") if p]
     return tuple(dict.fromkeys([cwd, *(cwd / g for g in given if "$" not in g)]))

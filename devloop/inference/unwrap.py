@@ -26,6 +26,7 @@ _WRAPPERS = {
     "opentelemetry-instrument": ALL_LONG,
     "newrelic-admin run-program": "",
     "poetry run": "",
+    "bundle exec": "",
     "pipenv run": "",
     "uv run": "--with --python -p --env-file --project --directory --extra --group --package",
 }

@@ -12,7 +12,6 @@ from devloop.inference.locate import origins, script_paths
 from devloop.inference.scripts import (
     air_config,
     config_files,
-    gunicorn_config,
     installed_files,
     nodemon_file,
     package_script,
@@ -243,17 +242,11 @@ def test_reloader_configs() -> None:
     assert air_config("[build]\n").exclude == ("assets", "tmp", "vendor", "testdata")
     nodemon = nodemon_file('{"watch": ["src"], "ext": "ts,json", "ignore": ["*.test.ts"]}')
     assert (nodemon.dirs, nodemon.include, nodemon.exclude) == (("src",), ("*.ts", "*.json"), ("*.test.ts",))
-    assert gunicorn_config("workers = 2\nreload = True\n").reload is True
-    assert gunicorn_config("reload = False\n").reload is False
-    assert gunicorn_config("workers = 2\n").reload is None
 
 
 @pytest.mark.parametrize(
     ("program", "argv", "env", "files"),
     [
-        ("gunicorn", ["gunicorn", "app:app"], {}, ("gunicorn.conf.py",)),
-        ("gunicorn", ["gunicorn", "-c", "conf/g.py", "app:app"], {}, ("conf/g.py",)),
-        ("gunicorn", ["gunicorn", "app:app"], {"GUNICORN_CMD_ARGS": "--config x.py"}, ("x.py",)),
         ("uvicorn", ["uvicorn", "a:b", "--env-file", ".env.dev"], {}, (".env.dev",)),
         ("air", ["air"], {}, (".air.toml",)),
         ("nodemon", ["nodemon", "a.js"], {}, ("nodemon.json",)),
