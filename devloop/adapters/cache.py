@@ -74,3 +74,35 @@ def median_durations(project: str, service: str) -> dict[str, float]:
             ordered = sorted(float(t) for t in times)
             result[action] = ordered[len(ordered) // 2]
     return result
+
+
+_NOT_CACHED = object()
+
+
+def _image_files_file() -> Path:
+    return state_file().with_name("image-files.json")
+
+
+def image_file(image_id: str, path: str) -> str | None | object:
+    """A file devloop read from an image before (None: the image has no such text file), or
+    _NOT_CACHED. An image id names its content, so the answer never goes stale."""
+    entry = _read(_image_files_file()).get(image_id)
+    if not isinstance(entry, dict) or path not in entry:
+        return _NOT_CACHED
+    value = entry[path]
+    return value if isinstance(value, str) else None
+
+
+def record_image_file(image_id: str, path: str, text: str | None) -> None:
+    data = _read(_image_files_file())
+    entry = data.pop(image_id, {})
+    entry = entry if isinstance(entry, dict) else {}
+    entry[path] = text
+    data[image_id] = entry  # the newest last: the oldest images go first
+    if len(data) > 100:
+        data = dict(list(data.items())[-100:])
+    _write(_image_files_file(), data)
+
+
+def is_cached(value: object) -> bool:
+    return value is not _NOT_CACHED

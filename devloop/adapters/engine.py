@@ -13,6 +13,7 @@ import docker
 import docker.errors
 import requests.exceptions
 
+from devloop.adapters import cache
 from devloop.errors import EngineError
 from devloop.inference.process import ImageProcess
 
@@ -82,6 +83,36 @@ class Engine:
         entrypoint = config.get("Entrypoint")
         cmd = config.get("Cmd")
         return ImageProcess(tuple(entrypoint) if entrypoint else None, tuple(cmd) if cmd else None)
+
+    def image_file(self, name: str, path: str, max_bytes: int = 256 << 10) -> str | None:
+        """The text of a file in a local image (a start script only the image has), or None when the
+        image or the file is not there, or it is binary. Read from a container created (never started)
+        from the image, then removed; remembered per image id."""
+        image_id = self.image_id(name)
+        if image_id is None:
+            return None
+        cached = cache.image_file(image_id, path)
+        if cache.is_cached(cached):
+            return cached if isinstance(cached, str) else None
+        api = self.client.api
+        with engine_errors(f"reading {path} from image {name}"):
+            try:
+                created = api.create_container(
+                    image_id, entrypoint=["/devloop-reads-files-only"], network_disabled=True,
+                    labels={"devloop.purpose": "read-image-file"},
+                )  # fmt: skip
+            except docker.errors.APIError:
+                return None
+            try:
+                data = self.archive_read(created["Id"], path, max_bytes)
+            finally:
+                try:
+                    api.remove_container(created["Id"], force=True)
+                except docker.errors.APIError:
+                    pass
+        text = data.decode(errors="replace") if data is not None and b"\0" not in data else None
+        cache.record_image_file(image_id, path, text)
+        return text
 
     def image_id(self, name: str) -> str | None:
         with engine_errors(f"inspecting image {name}"):

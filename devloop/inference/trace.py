@@ -88,9 +88,7 @@ class _Tracer:
 
     def cite(self, file: SourceFile) -> str:
         """How a file is named in citations: its host path, or where in which image it is."""
-        return (
-            shown(file.host, self.base) if file.image is None else f"{file.container} in image {file.image}"
-        )
+        return shown(file.host, self.base) if file.image is None else f"image {file.image}:{file.container}"
 
     def at_start(self, file: SourceFile, what: str) -> None:
         if file.bind is not None:

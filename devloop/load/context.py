@@ -73,7 +73,7 @@ def load_context(
             lookup = engine.image_process
         except EngineError as exc:
             note = f"image commands not read ({exc.message}); using the Dockerfiles"
-    facts = collect_facts(project, lookup)
+    facts = collect_facts(project, lookup, engine.image_file if lookup is not None and engine else None)
     extra = [settings.source] if settings.source else []
     plan = plan_project(project, settings, facts, extra)
     checks: list[MountCheck] = []

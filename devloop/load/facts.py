@@ -21,12 +21,16 @@ from devloop.model.project import Project, Service
 from devloop.planning.plans import ServiceFacts
 
 ImageLookup = Callable[[str], ImageProcess | None]
+ImageFiles = Callable[[str, str], str | None]  # (image, container path) -> the file's text
 MAX_TEXT = 256 * 1024  # a start script, a package.json or a config is small; anything larger is skipped
 _ROUNDS = 8  # a script may run a script that runs `npm run dev`: each round reads what the last wanted
 
 
-def collect_facts(project: Project, image_lookup: ImageLookup | None = None) -> dict[str, ServiceFacts]:
-    """Dockerfiles and .dockerignore files once per build; image ENTRYPOINT/CMD once per image."""
+def collect_facts(
+    project: Project, image_lookup: ImageLookup | None = None, image_files: ImageFiles | None = None
+) -> dict[str, ServiceFacts]:
+    """Dockerfiles and .dockerignore files once per build; image ENTRYPOINT/CMD once per image;
+    `image_files` reads a file the process needs from the image when no bind or COPY brings it."""
     facts: dict[str, ServiceFacts] = {}
     builds: dict[object, tuple[Dockerfile | None, tuple[str, ...]]] = {}
     images: dict[str, ImageProcess | None] = {}
@@ -60,7 +64,7 @@ def collect_facts(project: Project, image_lookup: ImageLookup | None = None) -> 
             env_origins=env_origins(spot, dotenv, _env_file_lines(spot, project)),
             file_binds=frozenset(b.source for b in service.binds if b.source.is_file()),
         )
-        facts[service.name] = replace(found, files=_process_files(project, service, found))
+        facts[service.name] = replace(found, files=_process_files(project, service, found, image_files))
     return facts
 
 
@@ -83,7 +87,9 @@ def _env_file_lines(spot: Spots | None, project: Project) -> dict[str, str]:
     return found
 
 
-def _process_files(project: Project, service: Service, facts: ServiceFacts) -> dict[str, SourceFile | None]:
+def _process_files(
+    project: Project, service: Service, facts: ServiceFacts, image_files: ImageFiles | None
+) -> dict[str, SourceFile | None]:
     """The files the service's process runs or reads at start, as far as devloop can follow it:
     each round follows the process with what was read so far and reads what it wanted next."""
     dockerfile = facts.dockerfile
@@ -99,7 +105,23 @@ def _process_files(project: Project, service: Service, facts: ServiceFacts) -> d
             break
         for path in wanted:
             files[path] = _source(service, stage, PurePosixPath(path), ignore)
+            if files[path] is None and image_files is not None:
+                files[path] = _from_image(service, dockerfile, stage, path, image_files)
     return files
+
+
+def _from_image(
+    service: Service, dockerfile: Dockerfile | None, stage: Stage | None, path: str, read: ImageFiles
+) -> SourceFile | None:
+    """A file only the image has (a base image's `/start-reload.sh`): read from the service's image,
+    else from the base image its Dockerfile stage starts FROM (before the first build)."""
+    stages = {s.name for s in dockerfile.stages if s.name} if dockerfile else set()
+    base = stage.base if stage is not None and stage.base.lower() not in stages | {"scratch"} else None
+    for image in dict.fromkeys(i for i in (service.image, base) if i and "$" not in i):
+        text = read(image, path)
+        if text is not None:
+            return SourceFile(path, Path(path), text, image=image)
+    return None
 
 
 def _source(

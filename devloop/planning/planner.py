@@ -114,7 +114,9 @@ def plan_project(
         for plan in plans
     ]
     files = frozenset({*project.compose_files, *project.env_files, *extra_project_files} - {Path("-")})
-    read = frozenset(f.host for found in facts.values() for f in found.files.values() if f is not None)
+    read = frozenset(
+        f.host for found in facts.values() for f in found.files.values() if f is not None and f.image is None
+    )
     result = ProjectPlan(project, tuple(plans), files, IgnoreRules(settings.ignore), read - files)
     result.watch_index  # noqa: B018 - built once here, not on the first batch
     return result
