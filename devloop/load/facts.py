@@ -19,6 +19,7 @@ from devloop.model.ignore import IgnoreRules, read_ignore_file
 from devloop.model.paths import shown
 from devloop.model.project import Project, Service
 from devloop.planning.plans import ServiceFacts
+from devloop.planning.strategy import SOURCE_SUFFIXES
 
 ImageLookup = Callable[[str], ImageProcess | None]
 ImageFiles = Callable[[str, str], str | None]  # (image, container path) -> the file's text
@@ -63,6 +64,7 @@ def collect_facts(
             where=_where(spot, dotenv),
             env_origins=env_origins(spot, dotenv, _env_file_lines(spot, project)),
             file_binds=frozenset(b.source for b in service.binds if b.source.is_file()),
+            without_source=frozenset(b.source for b in service.binds if not _has_source(b.source)),
         )
         facts[service.name] = replace(found, files=_process_files(project, service, found, image_files))
     return facts
@@ -140,6 +142,27 @@ def _source(
         if text is not None:
             return SourceFile(str(path), origin.host, text, origin.bind, origin.copy)
     return None
+
+
+def _has_source(folder: Path, limit: int = 5000) -> bool:
+    """Whether a bind source may hold what a process runs, imports or reads as config: a file, a
+    folder not there yet (devloop cannot tell), or one with such a file among its first `limit`
+    entries (a folder too big to tell counts as holding one)."""
+    if not folder.is_dir():
+        return True
+    pending, seen = [folder], 0
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > limit or os.path.splitext(entry.name)[1].lower() in SOURCE_SUFFIXES:
+                return True
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(Path(entry.path))
+    return False
 
 
 def _read(path: Path) -> str | None:

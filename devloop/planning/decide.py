@@ -149,6 +149,8 @@ def _decide(plan: ServicePlan, text: str, name: str) -> tuple[Action, str] | Non
     start = plan.start_files.get(text) if plan.configured == "auto" else None
     if start is not None:
         return start.action, name + start.reason
+    if any(_under(text, str(b.source)) for b in plan.data_binds):
+        return None  # data the container reads or writes, not code (see the strategy's reason)
     for source, inside, bind, shown in plan.code_binds:
         if text.startswith(inside) or text == source:
             return _bound(plan, bind, shown, text == source, text, name)

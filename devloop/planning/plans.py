@@ -37,6 +37,7 @@ class ServiceFacts:
     where: Mapping[str, str] = field(default_factory=dict, compare=False)  # "command" -> "compose.yaml:9"
     env_origins: Mapping[str, str] = field(default_factory=dict, compare=False)  # NAME -> ".env:2 via ..."
     file_binds: frozenset[Path] = frozenset()  # bind sources that are files
+    without_source: frozenset[Path] = frozenset()  # folder bind sources with no source file in them
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class ServicePlan:
     dependency_volumes: tuple[DependencyVolume, ...] = ()  # volumes masking the image's dependencies
     file_binds: frozenset[Path] = frozenset()  # bind sources that are single files
     where: Mapping[str, str] = field(default_factory=dict, compare=False)  # compose key -> file:line
+    data_binds: tuple[Bind, ...] = ()  # folder binds that hold data, not code: changes under them are nothing
 
     @property
     def name(self) -> str:
@@ -82,7 +84,9 @@ class ServicePlan:
     @cached_property
     def code_binds(self) -> tuple[tuple[str, str, Bind, str], ...]:
         """Code binds as (source, source + "/", bind, bind as shown), deepest source first."""
-        binds = [b for b in self.service.binds if not is_system_bind(b, self.base)]
+        binds = [
+            b for b in self.service.binds if not is_system_bind(b, self.base) and b not in self.data_binds
+        ]
         ordered = sorted(binds, key=lambda b: -len(b.source.parts))
         return tuple((str(b.source), os.path.join(b.source, ""), b, b.shown(self.base)) for b in ordered)
 

@@ -4,18 +4,20 @@ watches, and the evidence. Pure: facts read from disk come in as values."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from devloop.inference.process import effective_process
-from devloop.inference.trace import trace_process
+from devloop.inference.trace import Trace, trace_process
 from devloop.model.ignore import IgnoreRules
 from devloop.model.project import Bind, Project, Service, Strategy
 from devloop.model.settings import Settings
 from devloop.planning.depvolumes import dependency_volumes
-from devloop.planning.placement import misplaced_binds
+from devloop.planning.placement import entry_points, misplaced_binds
 from devloop.planning.plans import ServiceFacts, ServicePlan
 from devloop.planning.strategy import (
     code_binds,
+    data_binds,
+    data_note,
     is_data_store,
     is_system_bind,
     service_strategy,
@@ -39,14 +41,18 @@ def plan_service(
     trace = trace_process(service, process, stage, facts.files, facts.env_origins, base, name)
     verdict = trace.verdict
     extra = tuple(_absolute(w, base) for w in own.watch)
-    binds = code_binds(service, base)
+    data = (
+        _data_binds(service, base, facts, trace) if own.strategy == "auto" and not service.watch_rules else ()
+    )
+    binds = code_binds(service, base, data)
     misplaced = misplaced_binds(
         service, stage, trace.code_roots, binds, facts.file_binds, name, facts.where, trace.argv
     )
     strategy, reason = service_strategy(
         service, process, verdict, own.strategy, base, dockerfile, extra, trace.where, misplaced,
-        facts.where.get("develop", ""),
+        facts.where.get("develop", ""), data,
     )  # fmt: skip
+    reason += data_note(data, base) if strategy is not Strategy.NONE else ""
     if own.strategy == "auto":
         strategy, reason = sync_strategy(
             service, strategy, reason, base, dockerfile, settings.prefer_sync, unseen
@@ -86,4 +92,19 @@ def plan_service(
         ),
         file_binds=facts.file_binds,
         where=facts.where,
+        data_binds=data,
     )
+
+
+def _data_binds(service: Service, base: Path, facts: ServiceFacts, trace: Trace) -> tuple[Bind, ...]:
+    """Folder binds that hold data: see strategy.data_binds. Where the process runs from must be
+    known (a working directory); else every bind may be code."""
+    if trace.cwd is None:
+        return ()
+    entries = entry_points(trace.argv, trace.cwd)
+    verdict = trace.verdict
+    watched: list[PurePosixPath] = []
+    if verdict.reloads and not verdict.include:  # it reloads on any file of its folders
+        dirs = verdict.reload_dirs or (".",) if verdict.watches_cwd else verdict.reload_dirs
+        watched = [trace.cwd / d for d in dirs]
+    return data_binds(service, base, facts.without_source, trace.code_roots, entries, watched)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from docker.utils.fnmatch import translate
 
@@ -25,8 +25,12 @@ DEPENDENCY_FILES = frozenset(
     }
 )  # fmt: skip
 _REQUIREMENTS = re.compile(r"^requirements.*\.(txt|in)$")
+# Images (by name prefix, after any `cp-` of Confluent's) whose mounts hold data, never code.
 DATA_STORES = (
-    "postgres", "mysql", "mariadb", "redis", "mongo", "elasticsearch", "rabbitmq", "minio", "memcached",
+    "postgres", "postgis", "timescaledb", "mysql", "mariadb", "percona", "redis", "valkey", "keydb", "mongo",
+    "elasticsearch", "opensearch", "solr", "meilisearch", "typesense", "neo4j", "clickhouse", "cassandra",
+    "scylla", "couchdb", "couchbase", "cockroach", "influxdb", "questdb", "minio", "rabbitmq", "kafka",
+    "zookeeper", "nats", "memcached", "etcd", "qdrant", "weaviate", "milvus", "chroma", "dynamodb-local",
 )  # fmt: skip
 # Host paths that are never the user's code: binds of them are not watched (`/` alone included).
 SYSTEM_SOURCES = ("/proc", "/sys", "/dev", "/run", "/var/run", "/var/lib/docker", "/etc")
@@ -64,16 +68,58 @@ def is_system_bind(bind: Bind, base: Path) -> bool:
     return not inside_project and any(source == s or source.startswith(s + "/") for s in SYSTEM_SOURCES)
 
 
-def code_binds(service: Service, base: Path) -> list[Bind]:
-    """The binds that may hold code: writable ones first choice, else the read-only ones."""
-    binds = [b for b in service.binds if not is_system_bind(b, base)]
+def code_binds(service: Service, base: Path, data: Sequence[Bind] = ()) -> list[Bind]:
+    """The binds that may hold code (not `data`): writable ones first choice, else the read-only ones."""
+    binds = [b for b in service.binds if not is_system_bind(b, base) and b not in data]
     return [b for b in binds if not b.read_only] or binds
+
+
+# Files a process runs, imports, renders or reads as its configuration: a folder with none is data.
+SOURCE_SUFFIXES = frozenset(
+    ".py .pyx .pyi .js .mjs .cjs .jsx .ts .tsx .vue .svelte .rb .erb .go .php .java .kt .scala .rs .ex .exs "
+    ".cs .lua .pl .sh .html .htm .jinja .j2 .tmpl .tpl .hbs .ejs .pug .conf .ini .toml .yaml .yml .cfg .env "
+    ".css .scss .sass .less".split()
+)  # fmt: skip
+
+
+def data_binds(
+    service: Service,
+    base: Path,
+    without_source: frozenset[Path],
+    roots: Sequence[PurePosixPath],
+    entries: Sequence[PurePosixPath],
+    watched: Sequence[PurePosixPath] = (),
+) -> tuple[Bind, ...]:
+    """Folder binds that hold data, not code (`./models:/app/models`, `./data:/data`): no source file
+    in them (`without_source`, read by load/facts.py), and not where the process runs or imports
+    from: not a code root (working directory, import path) or a folder above one, holding no entry
+    point (`uvicorn app.main:app` -> /app/app/main) and no folder its reloader watches."""
+    found = []
+    for bind in service.binds:
+        if bind.source not in without_source or is_system_bind(bind, base):
+            continue
+        target = bind.target
+        if any(p == target or target in p.parents for p in (*roots, *entries, *watched)):
+            continue  # where it runs or imports from, or above a folder its reloader watches
+        if any(w in target.parents for w in watched):
+            continue  # inside a folder its reloader watches: a change there reloads it
+        found.append(bind)
+    return tuple(found)
+
+
+def data_note(binds: Sequence[Bind], base: Path) -> str:
+    """What the strategy reason says of data binds."""
+    if not binds:
+        return ""
+    where = ", ".join(bind_text(b, base) for b in binds)
+    verb = "holds" if len(binds) == 1 else "hold"
+    return f"; {where} {verb} data, not code (no source file; the process neither runs nor imports from it)"
 
 
 def is_data_store(service: Service, process: EffectiveProcess) -> bool:
     if service.build is not None:
         return False
-    image = (service.image or "").rsplit("/", 1)[-1].split(":")[0]
+    image = (service.image or "").rsplit("/", 1)[-1].split(":")[0].removeprefix("cp-")
     program = os.path.basename(process.argv[0]) if process.argv else ""
     return any(image.startswith(name) or program.startswith(name) for name in DATA_STORES)
 
@@ -177,6 +223,7 @@ def service_strategy(
     evidence: str = "",
     misplaced: Sequence[Misplaced] = (),
     develop_at: str = "",
+    data: Sequence[Bind] = (),
 ) -> tuple[Strategy, str]:
     """What the service's code changes get, with the evidence: a bind mount and what the process
     does (`evidence`: where that was read), a develop.watch section (`develop_at`: its line), the COPY
@@ -189,7 +236,7 @@ def service_strategy(
         return strongest_rule(service), f"follows its develop.watch rules ({actions}){at}"
     runs = f"{clause(verdict.reason)} ({evidence or process.source})"
     away = {m.bind: m for m in misplaced}
-    binds = [b for b in code_binds(service, base) if b not in away]
+    binds = [b for b in code_binds(service, base, data) if b not in away]
     data_store = is_data_store(service, process)
     if binds and not data_store:
         where = ", ".join(b.shown(base) for b in binds)
@@ -213,7 +260,7 @@ def service_strategy(
         where = ", ".join(show(p, base) for p in extra_watch)
         return Strategy.RESTART, f"{where} is watched (`watch` in the devloop settings) and it {runs}"
     if data_store:
-        return Strategy.NONE, "a data store: its mounts hold data, not code"
+        return Strategy.NONE, f"a data store (image {service.image}): its mounts hold data, not code"
     return Strategy.NONE, "image-only service without code bind mounts: nothing to watch"
 
 

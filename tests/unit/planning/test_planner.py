@@ -247,7 +247,7 @@ def test_image_only_services(root: Path) -> None:
     plan = make_plan(root, services)
     assert strategies(plan) == {"cache": "none", "db": "none", "mailer": "none", "proxy": "restart"}
     assert plan.service("db").watch == ()  # its bind holds data, not code
-    assert plan.service("db").reason == "a data store: its mounts hold data, not code"
+    assert plan.service("db").reason == "a data store (image postgres:16): its mounts hold data, not code"
     assert plan.service("mailer").reason == "image-only service without code bind mounts: nothing to watch"
     proxy = plan.service("proxy")
     assert proxy.watch == (root / "nginx/default.conf",)
