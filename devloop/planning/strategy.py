@@ -111,7 +111,7 @@ def data_note(binds: Sequence[Bind], base: Path) -> str:
     """What the strategy reason says of data binds."""
     if not binds:
         return ""
-    where = ", ".join(bind_text(b, base) for b in binds)
+    where = ", ".join(b.shown(base) for b in binds)
     verb = "holds" if len(binds) == 1 else "hold"
     return f"; {where} {verb} data, not code (no source file; the process neither runs nor imports from it)"
 

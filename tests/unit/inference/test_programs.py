@@ -12,7 +12,7 @@ import pytest
 from devloop.inference.programs import gunicorn, rails
 from devloop.inference.reloaders import detect_reload, split_command
 from devloop.model.project import Strategy
-from tests.unit.planning import actions, bind, build, make_plan, reasons, write
+from tests.unit.builders import actions, bind, build, make_plan, reasons, write
 
 # -- front-end dev servers and asset watchers ------------------------------------------------------
 
@@ -283,96 +283,3 @@ def test_gunicorn_config_module_found_through_the_working_directory(tmp_path: Pa
     off = make_plan(tmp_path, {"api": service}).service("api")
     assert off.strategy is Strategy.RESTART
     assert "keeps `gunicorn` from reloading (settings/gunicorn.py:5" in off.reason
-
-
-# -- a start script only the image has ------------------------------------------------------------
-
-
-def test_a_file_no_bind_or_copy_brings_is_read_from_the_image(tmp_path: Path) -> None:
-    from devloop.load.facts import collect_facts
-    from devloop.model.settings import Settings
-    from devloop.planning.planner import plan_project
-    from tests.unit.planning import project
-
-    write(tmp_path, "Dockerfile", "FROM base/uvicorn:1\nCOPY ./app /app/app\n")
-    write(tmp_path, "app/main.py", "")
-    script = "#!/bin/sh\nset -e\nexec uvicorn app.main:app --reload --host 0.0.0.0\n"
-    asked: list[tuple[str, str]] = []
-
-    def image_files(image: str, path: str) -> str | None:
-        asked.append((image, path))
-        return script if (image, path) == ("base/uvicorn:1", "/start-reload.sh") else None
-
-    services = {"api": {"build": build(tmp_path), "command": "/start-reload.sh",
-                        "volumes": [bind(tmp_path / "app", "/app/app")]}}  # fmt: skip
-    proj = project(tmp_path, services)
-    facts = collect_facts(proj, None, image_files)
-    plan = plan_project(proj, Settings(), facts)
-    api = plan.service("api")
-    assert api.strategy is Strategy.RELOAD
-    assert "(image base/uvicorn:1:/start-reload.sh:3, via compose command)" in api.reason
-    assert asked == [("demo-api", "/start-reload.sh"), ("base/uvicorn:1", "/start-reload.sh")]
-    assert plan.read_files == frozenset()  # nothing on the host to watch for it
-    without = plan_project(proj, Settings(), collect_facts(proj)).service("api")
-    assert "runs `/start-reload.sh`, which devloop cannot read" in without.reason
-
-
-# -- binds that hold data, not code ---------------------------------------------------------------
-
-
-@pytest.fixture
-def baked(tmp_path: Path) -> Path:
-    write(
-        tmp_path,
-        "Dockerfile",
-        'FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD ["python", "-m", "app.serve"]\n',
-    )
-    write(tmp_path, "app/serve.py", "")
-    write(tmp_path, "models/encoder.safetensors", "weights")
-    write(tmp_path, "models/tokenizer.json", "{}")
-    (tmp_path / "data").mkdir()
-    return tmp_path
-
-
-def test_a_model_folder_next_to_baked_code_is_data(baked: Path) -> None:
-    volumes = [bind(baked / "models", "/app/models"), bind(baked / "data", "/data")]
-    plan = make_plan(baked, {"api": {"build": build(baked), "volumes": volumes}})
-    api = plan.service("api")
-    assert api.strategy is Strategy.REBUILD
-    assert api.reason == (
-        "its code is baked into the image by `COPY . .` (Dockerfile:3), build context .; "
-        "./models:/app/models, ./data:/data hold data, not code "
-        "(no source file; the process neither runs nor imports from it)"
-    )
-    assert actions(plan, baked, "models/encoder.safetensors", "data/cache.db") == {}
-    assert actions(plan, baked, "app/serve.py") == {"api": "rebuild"}
-
-
-def test_a_folder_with_source_files_or_where_the_process_runs_is_code(baked: Path) -> None:
-    write(baked, "models/loader.py", "")  # code the process may import
-    volumes = [bind(baked / "models", "/app/models")]
-    assert make_plan(baked, {"api": {"build": build(baked), "volumes": volumes}}).service("api").strategy is (
-        Strategy.RESTART
-    )
-    (baked / "models/loader.py").unlink()
-    here = [bind(baked / "data", "/app")]  # the working directory itself, empty or not
-    assert make_plan(baked, {"api": {"build": build(baked), "volumes": here}}).service("api").strategy is (
-        Strategy.RESTART
-    )
-    watched = {"build": build(baked), "command": "watchmedo auto-restart -R -d /app -- python -m app.serve",
-               "volumes": [bind(baked / "models", "/app/models")]}  # fmt: skip
-    assert (
-        make_plan(baked, {"api": watched}).service("api").strategy is Strategy.RELOAD
-    )  # it watches every file
-
-
-@pytest.mark.parametrize(
-    "image", ["neo4j:5", "opensearchproject/opensearch:2", "clickhouse/clickhouse-server",
-              "confluentinc/cp-kafka", "bitnami/zookeeper:3.9", "nats:2", "influxdb:2", "mariadb:11",
-              "cassandra:5"],
-)  # fmt: skip
-def test_data_store_images(tmp_path: Path, image: str) -> None:
-    write(tmp_path, "data/notes.conf", "")
-    plan = make_plan(tmp_path, {"db": {"image": image, "volumes": [bind(tmp_path / "data", "/data")]}})
-    assert plan.service("db").strategy is Strategy.NONE
-    assert plan.service("db").reason == f"a data store (image {image}): its mounts hold data, not code"
