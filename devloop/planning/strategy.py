@@ -116,12 +116,15 @@ def data_note(binds: Sequence[Bind], base: Path) -> str:
     return f"; {where} {verb} data, not code (no source file; the process neither runs nor imports from it)"
 
 
-def is_data_store(service: Service, process: EffectiveProcess) -> bool:
+def is_data_store(service: Service, process: EffectiveProcess) -> str:
+    """What makes an image-only service a data store (`image neo4j:5`, "runs `redis-server`"), or ""."""
     if service.build is not None:
-        return False
+        return ""
     image = (service.image or "").rsplit("/", 1)[-1].split(":")[0].removeprefix("cp-")
     program = os.path.basename(process.argv[0]) if process.argv else ""
-    return any(image.startswith(name) or program.startswith(name) for name in DATA_STORES)
+    if any(image.startswith(name) for name in DATA_STORES):
+        return f"image {service.image}"
+    return f"runs `{program}`" if any(program.startswith(name) for name in DATA_STORES) else ""
 
 
 def strongest_rule(service: Service) -> Strategy:
@@ -260,7 +263,7 @@ def service_strategy(
         where = ", ".join(show(p, base) for p in extra_watch)
         return Strategy.RESTART, f"{where} is watched (`watch` in the devloop settings) and it {runs}"
     if data_store:
-        return Strategy.NONE, f"a data store (image {service.image}): its mounts hold data, not code"
+        return Strategy.NONE, f"a data store ({data_store}): its mounts hold data, not code"
     return Strategy.NONE, "image-only service without code bind mounts: nothing to watch"
 
 

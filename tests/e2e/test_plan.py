@@ -83,7 +83,9 @@ def test_example_strategies(example: Path) -> None:
         "gunicorn",
         False,
     )
-    assert data["services"]["redis"]["reason"] == "a data store: its mounts hold data, not code"
+    assert data["services"]["redis"]["reason"] == (
+        "a data store (runs `redis-server`): its mounts hold data, not code"
+    )
     assert data["services"]["redis"]["watch"] == []
     assert api["build_group"] == ["api", "celery_beat", "celery_worker"]
     assert api["watch"] == [str(example / "app"), str(example), str(example / "Dockerfile")]
