@@ -88,23 +88,21 @@ def strongest_rule(service: Service) -> Strategy:
 
 
 def context_copies(dockerfile: Dockerfile | None, target: str | None) -> tuple[Copy, ...]:
-    """COPY/ADD instructions that read the build context: the target stage's first, then the rest."""
-    if dockerfile is None:
-        return ()
-    stage = dockerfile.stage(target)
-    ordered = [*(stage.copies if stage else ()), *(c for s in dockerfile.stages for c in s.copies)]
-    return tuple(c for c in dict.fromkeys(ordered) if c.from_stage is None)
+    """COPY/ADD instructions (and RUN bind mounts) that read the build context in the stages the
+    target includes (see Dockerfile.chain): the target stage's first."""
+    return dockerfile.chain_copies(target) if dockerfile is not None else ()
 
 
 class CopySources:
     """The COPY/ADD instructions that read a build context, compiled once: which one copies a path.
-    Sources are relative to the context root (`./app/` is `app`; `.` and `/` are all of it); one with
-    an ARG or a URL in it cannot be told, and covers nothing here."""
+    Sources are relative to the context root (`./app/` is `app`; `.` and `/` are all of it); a URL
+    covers nothing, a source with an ARG in it everything."""
 
     def __init__(self, copies: Sequence[Copy]) -> None:
         self.copies = tuple(copies)
+        # a source with an ARG in it could be any path: it counts as the whole context
         self._tests = [
-            (copy, [_source_test(s) for s in _sources(copy) if "$" not in s and "://" not in s])
+            (copy, [None if "$" in s else _source_test(s) for s in _sources(copy) if "://" not in s])
             for copy in self.copies
         ]
 
@@ -147,6 +145,8 @@ def _sources(copy: Copy) -> list[str]:
 
 
 def copy_text(copy: Copy, dockerfile: Dockerfile) -> str:
+    if copy.instruction == "RUN --mount":
+        return f"`RUN --mount=type=bind,source={copy.sources[0]}` ({dockerfile.path.name}:{copy.line})"
     destination = copy.raw_destination or str(copy.destination)
     return f"`{copy.instruction} {' '.join(copy.sources)} {destination}` ({dockerfile.path.name}:{copy.line})"
 
