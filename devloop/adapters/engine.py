@@ -81,7 +81,8 @@ class Engine:
                 return None
         entrypoint = config.get("Entrypoint")
         cmd = config.get("Cmd")
-        return ImageProcess(tuple(entrypoint) if entrypoint else None, tuple(cmd) if cmd else None)
+        volumes = tuple(sorted(config.get("Volumes") or {}))
+        return ImageProcess(tuple(entrypoint) if entrypoint else None, tuple(cmd) if cmd else None, volumes)
 
     def image_id(self, name: str) -> str | None:
         with engine_errors(f"inspecting image {name}"):

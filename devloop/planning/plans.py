@@ -65,6 +65,7 @@ class ServicePlan:
     file_binds: frozenset[Path] = frozenset()  # bind sources that are single files
     where: Mapping[str, str] = field(default_factory=dict, compare=False)  # compose key -> file:line
     included: Mapping[Path, Path] = field(default_factory=dict, compare=False)  # see ServiceFacts
+    data_binds: tuple[Bind, ...] = ()  # binds that hold data (a data store's, over a VOLUME): not code
 
     @property
     def name(self) -> str:
@@ -85,7 +86,9 @@ class ServicePlan:
     @cached_property
     def code_binds(self) -> tuple[tuple[str, str, Bind, str], ...]:
         """Code binds as (source, source + "/", bind, bind as shown), deepest source first."""
-        binds = [b for b in self.service.binds if not is_system_bind(b, self.base)]
+        binds = [
+            b for b in self.service.binds if not is_system_bind(b, self.base) and b not in self.data_binds
+        ]
         ordered = sorted(binds, key=lambda b: -len(b.source.parts))
         return tuple((str(b.source), os.path.join(b.source, ""), b, b.shown(self.base)) for b in ordered)
 

@@ -4,10 +4,11 @@ watches, and the evidence. Pure: facts read from disk come in as values."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from devloop.inference.process import effective_process
+from devloop.inference.process import EffectiveProcess, effective_process
 from devloop.inference.trace import trace_process
+from devloop.model.dockerfile import Dockerfile, Stage
 from devloop.model.ignore import IgnoreRules
 from devloop.model.project import Bind, Project, Service, Strategy
 from devloop.model.settings import Settings
@@ -16,6 +17,7 @@ from devloop.planning.placement import misplaced_binds
 from devloop.planning.plans import ServiceFacts, ServicePlan
 from devloop.planning.strategy import (
     code_binds,
+    data_binds,
     is_data_store,
     is_system_bind,
     service_strategy,
@@ -39,29 +41,30 @@ def plan_service(
     trace = trace_process(service, process, stage, facts.files, facts.env_origins, base, name)
     verdict = trace.verdict
     extra = tuple(_absolute(w, base) for w in own.watch)
-    binds = code_binds(service, base)
+    data = _data_binds(service, process, stage, dockerfile, facts) if own.strategy == "auto" else ()
+    binds = code_binds(service, base, data)
     misplaced = misplaced_binds(
         service, stage, trace.code_roots, binds, facts.file_binds, name, facts.where, trace.argv
     )
     strategy, reason = service_strategy(
         service, process, verdict, own.strategy, base, dockerfile, extra, trace.where, misplaced,
-        facts.where.get("develop", ""),
+        facts.where.get("develop", ""), data,
     )  # fmt: skip
     if own.strategy == "auto":
         strategy, reason = sync_strategy(
             service, strategy, reason, base, dockerfile, settings.prefer_sync, unseen
         )
     watch: list[Path] = []
-    if own.strategy != "auto" or not is_data_store(service, process):  # a data store's binds hold data
-        watch += [b.source for b in service.binds if not is_system_bind(b, base)]
-        build = service.build
-        if build is not None:
-            watch.append(build.context)
-            if build.dockerfile is not None:
-                watch.append(build.dockerfile)
-            if build.dockerignore is not None and build.context not in build.dockerignore.parents:
-                watch.append(build.dockerignore)  # <Dockerfile>.dockerignore beside an outside Dockerfile
-        watch += [r.path for r in service.watch_rules]
+    watch += [b.source for b in service.binds if not is_system_bind(b, base) and b not in data]
+    build = service.build
+    if build is not None:
+        watch.append(build.context)
+        if build.dockerfile is not None:
+            watch.append(build.dockerfile)
+        if build.dockerignore is not None and build.context not in build.dockerignore.parents:
+            watch.append(build.dockerignore)  # <Dockerfile>.dockerignore beside an outside Dockerfile
+        watch += [p for p in facts.included if not any(p == w or w in p.parents for w in watch)]
+    watch += [r.path for r in service.watch_rules]
     watch += extra
     return ServicePlan(
         service=service,
@@ -86,4 +89,27 @@ def plan_service(
         ),
         file_binds=facts.file_binds,
         where=facts.where,
+        included=facts.included,
+        data_binds=data,
     )
+
+
+def _data_binds(
+    service: Service,
+    process: EffectiveProcess,
+    stage: Stage | None,
+    dockerfile: Dockerfile | None,
+    facts: ServiceFacts,
+) -> tuple[Bind, ...]:
+    """Binds that hold data, not code: every bind of a known data store, else those over a VOLUME
+    the image or its Dockerfile declares."""
+    root = stage
+    while root is not None and root.parent is not None and dockerfile is not None:
+        root = dockerfile.stages[root.parent]
+    if is_data_store(service, process, root.base if root is not None else ""):
+        return service.binds
+    declared = [
+        *(stage.volumes if stage else ()),
+        *(PurePosixPath(v) for v in (facts.image.volumes if facts.image else ())),
+    ]
+    return data_binds(service, declared)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path, PurePosixPath
 
 from docker.utils.fnmatch import translate
 
@@ -64,18 +64,29 @@ def is_system_bind(bind: Bind, base: Path) -> bool:
     return not inside_project and any(source == s or source.startswith(s + "/") for s in SYSTEM_SOURCES)
 
 
-def code_binds(service: Service, base: Path) -> list[Bind]:
-    """The binds that may hold code: writable ones first choice, else the read-only ones."""
-    binds = [b for b in service.binds if not is_system_bind(b, base)]
+def code_binds(service: Service, base: Path, data: Sequence[Bind] = ()) -> list[Bind]:
+    """The binds that may hold code (not `data` ones): writable ones first choice, else the read-only ones."""
+    binds = [b for b in service.binds if not is_system_bind(b, base) and b not in data]
     return [b for b in binds if not b.read_only] or binds
 
 
-def is_data_store(service: Service, process: EffectiveProcess) -> bool:
-    if service.build is not None:
-        return False
-    image = (service.image or "").rsplit("/", 1)[-1].split(":")[0]
-    program = os.path.basename(process.argv[0]) if process.argv else ""
-    return any(image.startswith(name) or program.startswith(name) for name in DATA_STORES)
+def data_binds(service: Service, volumes: Iterable[PurePosixPath]) -> tuple[Bind, ...]:
+    """Binds at or under a VOLUME the image declares: where the image keeps its data, not code."""
+    declared = tuple(volumes)
+    return tuple(b for b in service.binds if any(b.target == v or v in b.target.parents for v in declared))
+
+
+def is_data_store(service: Service, process: EffectiveProcess, base_image: str = "") -> bool:
+    """A service that runs a known data store: its image (for a build, the image it is built FROM)
+    or its program is one."""
+    image = base_image if service.build is not None else service.image or ""
+    name = image.rsplit("/", 1)[-1].split(":")[0].split("@")[0]
+    program = os.path.basename(process.argv[0]) if process.argv and service.build is None else ""
+    return (
+        bool(name)
+        and any(name.startswith(s) for s in DATA_STORES)
+        or any(program.startswith(s) for s in DATA_STORES if program)
+    )
 
 
 def strongest_rule(service: Service) -> Strategy:
@@ -177,6 +188,7 @@ def service_strategy(
     evidence: str = "",
     misplaced: Sequence[Misplaced] = (),
     develop_at: str = "",
+    data: Sequence[Bind] = (),
 ) -> tuple[Strategy, str]:
     """What the service's code changes get, with the evidence: a bind mount and what the process
     does (`evidence`: where that was read), a develop.watch section (`develop_at`: its line), the COPY
@@ -189,8 +201,8 @@ def service_strategy(
         return strongest_rule(service), f"follows its develop.watch rules ({actions}){at}"
     runs = f"{clause(verdict.reason)} ({evidence or process.source})"
     away = {m.bind: m for m in misplaced}
-    binds = [b for b in code_binds(service, base) if b not in away]
-    data_store = is_data_store(service, process)
+    binds = [b for b in code_binds(service, base, data) if b not in away]
+    data_store = bool(data) and set(data) == set(service.binds)
     if binds and not data_store:
         where = ", ".join(b.shown(base) for b in binds)
         if verdict.reloads:
