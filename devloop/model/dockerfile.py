@@ -89,13 +89,13 @@ class Dockerfile:
             found[stage.index] = (stage, how)
             name = stage_name(stage)
             if stage.parent is not None:
-                how = f"{name} is built FROM it ({self.path.name}:{stage.line})"
+                how = f"{name} is built FROM it, {self.path.name}:{stage.line}"
                 todo.append((self.stages[stage.parent], how))
             for copy in (*stage.copies, *stage.mounts):
                 source = self.source_stage(copy.from_stage, stage.index) if copy.from_stage else None
                 if source is not None:
                     at = f"{self.path.name}:{copy.line}"
-                    how = f"{copy.instruction} --from={copy.from_stage} in {name} ({at})"
+                    how = f"{copy.instruction} --from={copy.from_stage} in {name}, {at}"
                     todo.append((source, how))
         return tuple(found.values())
 
