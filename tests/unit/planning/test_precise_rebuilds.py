@@ -12,10 +12,10 @@ from typing import Any
 from devloop.inference.process import ImageProcess
 from devloop.model.dockerfile import read_dockerfile
 from devloop.planning.explain import quiet_paths, shared_note, stage_chain
-from tests.unit.planning import actions, bind, build, change, make_plan, project, reasons, strategies
+from tests.unit.builders import actions, bind, build, change, make_plan, project, reasons, strategies
 
 CELERY = ["python3", "-m", "celery", "-A", "app.tasks"]
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def fixture(tmp_path: Path, name: str) -> Path:
