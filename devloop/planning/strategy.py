@@ -202,7 +202,7 @@ def service_strategy(
     runs = f"{clause(verdict.reason)} ({evidence or process.source})"
     away = {m.bind: m for m in misplaced}
     binds = [b for b in code_binds(service, base, data) if b not in away]
-    data_store = bool(data) and set(data) == set(service.binds)
+    data_store = is_data_store(service, process) or bool(data) and set(data) == set(service.binds)
     if binds and not data_store:
         where = ", ".join(b.shown(base) for b in binds)
         if verdict.reloads:
