@@ -5,10 +5,7 @@ start) and rebuilds only the one that bakes the code (new image, serving the edi
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.e2e.stack import DevloopProcess, Stack, stack_of, up
 
@@ -16,16 +13,18 @@ RELOADING = ("api", "admin")
 CELERY = ("worker", "beat")
 
 
-@pytest.fixture
-def shared(tmp_path: Path) -> Iterator[Stack]:
-    with stack_of(tmp_path, "shared-build", ("api", "admin", "baked")) as stack:
-        yield stack
-
-
 def test_one_edit_gives_each_service_of_a_shared_build_its_own_action(
-    shared: Stack, devloop_runs: list[DevloopProcess]
+    tmp_path: Path, devloop_runs: list[DevloopProcess]
 ) -> None:
-    stack = shared
+    with stack_of(tmp_path, "shared-build", ("api", "admin", "baked")) as stack:
+        try:
+            one_edit(stack, devloop_runs)
+        finally:  # devloop stops before the stack goes down
+            for run in devloop_runs:
+                run.stop()
+
+
+def one_edit(stack: Stack, devloop_runs: list[DevloopProcess]) -> None:
     run = up(stack, devloop_runs)
     for service in (*RELOADING, "baked"):
         stack.wait_for_field(service, "/", "message", "shared v1")
