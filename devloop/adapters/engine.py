@@ -82,7 +82,8 @@ class Engine:
                 return None
         entrypoint = config.get("Entrypoint")
         cmd = config.get("Cmd")
-        return ImageProcess(tuple(entrypoint) if entrypoint else None, tuple(cmd) if cmd else None)
+        volumes = tuple(sorted(config.get("Volumes") or {}))
+        return ImageProcess(tuple(entrypoint) if entrypoint else None, tuple(cmd) if cmd else None, volumes)
 
     def image_file(self, name: str, path: str, max_bytes: int = 256 << 10) -> str | None:
         """The text of a file in a local image (a start script only the image has), or None when the

@@ -27,11 +27,10 @@ def run(args: argparse.Namespace, options: ComposeOptions) -> int:
         return 0
     paths = [Path(os.path.abspath(p)) for p in args.paths]
     _check_inside(paths, context.plan.watch_roots, context.project.directory)
-    change = context.plan.route(paths)
     if args.json:
-        ui.print_json(ui.change_plan_json(change))
+        ui.print_json(ui.change_plan_json(context.plan, paths))
     else:
-        ui.render_change_plan(change, context.project.directory, ui.console())
+        ui.render_change_plan(context.plan, paths, ui.console())
     return 0
 
 

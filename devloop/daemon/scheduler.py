@@ -51,7 +51,7 @@ class Scheduler:
         """Groups from the current plan; pending work and running flags survive a reload."""
         groups: dict[object, list[str]] = {}
         for plan in self.shared.context.plan.services:
-            key = plan.service.build.key if plan.service.build else ("service", plan.name)
+            key = self.shared.context.plan.action_group(plan.name)  # a shared build, with its image's users
             groups.setdefault(key, []).append(plan.name)
         old = self.groups
         self.groups = {}

@@ -21,6 +21,7 @@ class ImageProcess:
 
     entrypoint: tuple[str, ...] | None
     cmd: tuple[str, ...] | None
+    volumes: tuple[str, ...] = ()  # the image's VOLUME targets
 
 
 def effective_process(

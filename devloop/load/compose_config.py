@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -28,9 +29,11 @@ def project_from_config(
     return Project(
         name=name,
         directory=directory,
-        services=tuple(
-            service_from_config(name, service_name, raw, directory, config.get("volumes"))
-            for service_name, raw in services.items()
+        services=_inherit_volumes(
+            [
+                service_from_config(name, key, raw, directory, config.get("volumes"))
+                for key, raw in services.items()
+            ]
         ),
         compose_files=tuple(compose_files),
         env_files=tuple(env_files),
@@ -71,7 +74,50 @@ def service_from_config(
         watch_rules=_watch_rules(raw.get("develop"), directory),
         working_dir=raw.get("working_dir"),
         volume_mounts=tuple(mounts),
+        volumes_from=tuple(_volumes_from(raw.get("volumes_from"))),
     )
+
+
+def _volumes_from(raw: Any) -> list[str]:
+    """`SERVICE[:ro|:rw]` entries, as config prints them; `container:NAME[:mode]` ones name
+    containers outside the project, which devloop does not model."""
+    return [str(item) for item in raw or () if not str(item).startswith("container:")]
+
+
+def _inherit_volumes(services: list[Service]) -> tuple[Service, ...]:
+    """A service with `volumes_from` has its sources' binds and volumes too (read-only with `:ro`),
+    followed transitively, so that every decision sees them."""
+    by_name = {s.name: s for s in services}
+
+    def mounts(name: str, seen: frozenset[str]) -> tuple[tuple[Bind, ...], tuple[VolumeMount, ...]]:
+        service = by_name[name]
+        binds, volumes = list(service.binds), list(service.volume_mounts)
+        for entry in service.volumes_from:
+            source, _, mode = entry.partition(":")
+            if source not in by_name or source in seen:
+                continue
+            more_binds, more_volumes = mounts(source, seen | {source})
+            ro = mode == "ro"
+            binds += [
+                replace(b, read_only=b.read_only or ro) for b in more_binds if b.target not in _targets(binds)
+            ]
+            volumes += [v for v in more_volumes if v.target not in {m.target for m in volumes}]
+        return tuple(binds), tuple(volumes)
+
+    inherited = []
+    for service in services:
+        if not service.volumes_from:
+            inherited.append(service)
+            continue
+        binds, volumes = mounts(service.name, frozenset({service.name}))
+        inherited.append(
+            replace(service, binds=binds, volume_mounts=volumes, volumes=tuple(v.target for v in volumes))
+        )
+    return tuple(inherited)
+
+
+def _targets(binds: list[Bind]) -> set[PurePosixPath]:
+    return {b.target for b in binds}
 
 
 def absolute(path: str | Path, directory: Path) -> Path:

@@ -14,6 +14,7 @@ from devloop.inference.locate import SourceFile, origins
 from devloop.inference.process import ImageProcess, effective_process
 from devloop.inference.sourcelines import Spots, compose_spots, env_lines, env_origins, key_origin
 from devloop.inference.trace import trace_process
+from devloop.load.requirements import included_requirements
 from devloop.model.dockerfile import Dockerfile, Stage, parse_dockerfile, read_dockerfile
 from devloop.model.ignore import IgnoreRules, read_ignore_file
 from devloop.model.paths import shown
@@ -33,7 +34,7 @@ def collect_facts(
     """Dockerfiles and .dockerignore files once per build; image ENTRYPOINT/CMD once per image;
     `image_files` reads a file the process needs from the image when no bind or COPY brings it."""
     facts: dict[str, ServiceFacts] = {}
-    builds: dict[object, tuple[Dockerfile | None, tuple[str, ...]]] = {}
+    builds: dict[object, tuple[Dockerfile | None, tuple[str, ...], dict[Path, Path]]] = {}
     images: dict[str, ImageProcess | None] = {}
     base = project.directory
     spots = compose_spots((shown(f, base), _read(f) or "") for f in project.compose_files if f != Path("-"))
@@ -45,12 +46,18 @@ def collect_facts(
         build = service.build
         dockerfile: Dockerfile | None = None
         ignore: tuple[str, ...] = ()
+        included: dict[Path, Path] = {}
         if build is not None:
             key = (build.key, build.dockerignore)
             if key not in builds:
                 parsed = read_dockerfile(build.dockerfile) if build.dockerfile else parse_dockerfile("")
-                builds[key] = (parsed, read_ignore_file(build.dockerignore))
-            dockerfile, ignore = builds[key]
+                copies = parsed.chain_copies(build.target) if parsed is not None else ()
+                builds[key] = (
+                    parsed,
+                    read_ignore_file(build.dockerignore),
+                    included_requirements(build.context, copies),
+                )
+            dockerfile, ignore, included = builds[key]
         image = None
         if image_lookup is not None and service.image:
             if service.image not in images:
@@ -65,6 +72,7 @@ def collect_facts(
             env_origins=env_origins(spot, dotenv, _env_file_lines(spot, project)),
             file_binds=frozenset(b.source for b in service.binds if b.source.is_file()),
             without_source=frozenset(b.source for b in service.binds if not _has_source(b.source)),
+            included=included,
         )
         facts[service.name] = replace(found, files=_process_files(project, service, found, image_files))
     return facts

@@ -43,6 +43,11 @@ class Stage:
     process: Process
     workdir_line: int | None = None  # the WORKDIR line that set `workdir` (None: the default `/`)
     env: tuple[tuple[str, str, int], ...] = ()  # ENV name, value, line (inherited from parent stages)
+    index: int = 0
+    parent: int | None = None  # the index of the stage it is built FROM, if it is one
+    line: int = 0  # its FROM line
+    mounts: tuple[Copy, ...] = ()  # RUN --mount=type=bind of the context: read by the build, not copied
+    volumes: tuple[PurePosixPath, ...] = ()  # VOLUME targets (inherited)
 
     @property
     def environment(self) -> dict[str, str]:
@@ -61,6 +66,47 @@ class Dockerfile:
         if target is None:
             return self.stages[-1]
         return next((s for s in self.stages if s.name == target.lower()), None)
+
+    def source_stage(self, name: str, before: int) -> Stage | None:
+        """The stage a `COPY --from=NAME` in stage `before` reads: by name or index; None for an image."""
+        if name.isdigit():
+            index = int(name)
+            return self.stages[index] if index < before else None
+        return next((s for s in reversed(self.stages[:before]) if s.name == name.lower()), None)
+
+    def chain(self, target: str | None = None) -> tuple[tuple[Stage, str], ...]:
+        """The stages a build of `target` includes, each with how: the target, the stages it is built
+        FROM, and the stages a COPY --from of an included stage reads, followed transitively."""
+        start = self.stage(target)
+        if start is None:
+            return ()
+        found: dict[int, tuple[Stage, str]] = {}
+        todo: list[tuple[Stage, str]] = [(start, "the target" if target else "the last stage")]
+        while todo:
+            stage, how = todo.pop(0)
+            if stage.index in found:
+                continue
+            found[stage.index] = (stage, how)
+            name = stage_name(stage)
+            if stage.parent is not None:
+                how = f"{name} is built FROM it, {self.path.name}:{stage.line}"
+                todo.append((self.stages[stage.parent], how))
+            for copy in (*stage.copies, *stage.mounts):
+                source = self.source_stage(copy.from_stage, stage.index) if copy.from_stage else None
+                if source is not None:
+                    at = f"{self.path.name}:{copy.line}"
+                    how = f"{copy.instruction} --from={copy.from_stage} in {name}, {at}"
+                    todo.append((source, how))
+        return tuple(found.values())
+
+    def chain_copies(self, target: str | None = None) -> tuple[Copy, ...]:
+        """The COPY/ADD and RUN bind mounts of the context by every stage the target includes."""
+        found = (c for stage, _ in self.chain(target) for c in (*stage.copies, *stage.mounts))
+        return tuple(c for c in dict.fromkeys(found) if c.from_stage is None)
+
+
+def stage_name(stage: Stage) -> str:
+    return stage.name or f"stage {stage.index}"
 
 
 def _exec_form(value: str) -> tuple[str, ...]:
@@ -114,6 +160,25 @@ def _env_pairs(value: str) -> list[tuple[str, str]]:
     return [tuple(w.split("=", 1)) for w in words if "=" in w]  # type: ignore[misc]
 
 
+def _run_mounts(value: str, workdir: PurePosixPath, line: int) -> list[Copy]:
+    """`RUN --mount=type=bind,source=X,target=Y ...`: what the build reads from the context (or a
+    stage, with from=) while it runs; cache, secret and tmpfs mounts read nothing of it."""
+    found = []
+    for word in value.split():
+        if not word.startswith("--mount="):
+            continue
+        spec = dict((part.split("=", 1) + [""])[:2] for part in word[len("--mount=") :].split(","))
+        if spec.get("type", "bind") != "bind":
+            continue
+        target = PurePosixPath(spec.get("target") or spec.get("dst") or spec.get("destination") or "/")
+        source = spec.get("source") or spec.get("src") or "."
+        found.append(
+            Copy((source,), workdir / target, line, from_stage=spec.get("from") or None,
+                 raw_destination=str(target), instruction="RUN --mount")
+        )  # fmt: skip
+    return found
+
+
 def parse_dockerfile(text: str, path: Path = Path("Dockerfile")) -> Dockerfile:
     """Parse Dockerfile text into stages; a stage built FROM another stage inherits its state."""
     parser = DockerfileParser(fileobj=io.BytesIO(text.encode()))
@@ -136,6 +201,10 @@ def parse_dockerfile(text: str, path: Path = Path("Dockerfile")) -> Dockerfile:
             name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
             parent = next((s for s in reversed(stages) if s.name == base.lower()), None)
             current = {
+                "index": len(stages),
+                "parent": parent.index if parent else None,
+                "line": line,
+                "volumes": parent.volumes if parent else (),
                 "name": name,
                 "base": base,
                 "workdir": parent.workdir if parent else PurePosixPath("/"),
@@ -159,6 +228,12 @@ def parse_dockerfile(text: str, path: Path = Path("Dockerfile")) -> Dockerfile:
             copy = _copy(value, current["workdir"], line, instruction)  # type: ignore[arg-type]
             if copy is not None:
                 current["copies"] = (*current["copies"], copy)  # type: ignore[misc]
+        elif instruction == "RUN" and "--mount=" in value:
+            current["mounts"] = (*current.get("mounts", ()), *_run_mounts(value, current["workdir"], line))  # type: ignore[arg-type,misc]
+        elif instruction == "VOLUME":
+            found = _exec_form(value) if value.strip().startswith("[") else tuple(value.split())
+            paths = (PurePosixPath(v) for v in found if v.startswith("/"))
+            current["volumes"] = (*current["volumes"], *paths)  # type: ignore[misc]
         elif instruction == "CMD":
             old: Process = current["process"]  # type: ignore[assignment]
             current["process"] = Process(old.entrypoint, old.entrypoint_line, _exec_form(value), line)

@@ -111,6 +111,7 @@ class Service:
     watch_rules: tuple[WatchRule, ...] = ()
     working_dir: str | None = None
     volume_mounts: tuple[VolumeMount, ...] = ()  # the named and anonymous volumes, in detail
+    volumes_from: tuple[str, ...] = ()  # services whose mounts it inherits (already in binds/volumes)
 
     @property
     def env(self) -> dict[str, str]:

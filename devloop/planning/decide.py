@@ -143,9 +143,12 @@ def _decide(plan: ServicePlan, text: str, name: str) -> tuple[Action, str] | Non
         covered, outcome = _by_watch_rules(plan, text, name)
         if covered:  # Compose Watch skips what the build context's .dockerignore excludes
             in_context = plan.context_text is not None and _under(text, plan.context_text)
-            return outcome if not in_context or _baked(plan, text) is not None else None
+            return outcome if not in_context or _kept(plan, text) is not None else None
     if text in plan.input_texts:
         return Action.REBUILD, f"{name} is a build input of {service.name}"
+    including = plan.included_texts.get(text) if plan.included else None
+    if including is not None:
+        return Action.REBUILD, f"{name} is included (-r/-c) by {including}, which the build copies"
     start = plan.start_files.get(text) if plan.configured == "auto" else None
     if start is not None:
         return start.action, name + start.reason
@@ -179,7 +182,7 @@ def _settings_match(rules: IgnoreRules, plan: ServicePlan, text: str) -> bool:
     return any(rules.excludes(relative(text, anchor)) for anchor in plan.pattern_anchors)
 
 
-def _baked(plan: ServicePlan, text: str) -> str | None:
+def _kept(plan: ServicePlan, text: str) -> str | None:
     """The path relative to the build context when the context sends it to the builder, else None."""
     context = plan.context_text
     if context is None or not _under(text, context):
@@ -188,9 +191,10 @@ def _baked(plan: ServicePlan, text: str) -> str | None:
     return None if plan.dockerignore.excludes(inside) else inside
 
 
-def is_build_input(plan: ServicePlan, text: str) -> bool:
-    """The Dockerfile, the .dockerignore, or a path the context sends to the builder."""
-    return text in plan.input_texts or _baked(plan, text) is not None
+def _baked(plan: ServicePlan, text: str) -> str | None:
+    """_kept(), when a COPY/ADD of a stage the build includes also copies it into the image."""
+    inside = _kept(plan, text)
+    return inside if inside is not None and plan.bakes(inside) else None
 
 
 def _is_dependency(plan: ServicePlan, text: str, name: str) -> bool:

@@ -36,6 +36,8 @@ class ProjectPlan:
     project_files: frozenset[Path]
     ignore: IgnoreRules = field(default_factory=lambda: IgnoreRules(()), compare=False)
     read_files: frozenset[Path] = frozenset()  # start scripts, package.json, configs the plan followed
+    # a service that builds an image -> the services with no build that run that image
+    image_users: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def service(self, name: str) -> ServicePlan:
         return self.by_name[name]
@@ -85,6 +87,19 @@ class ProjectPlan:
         found = {str(p): is_dependency_file(str(p)) for p in self.project_files}
         return {**found, **dict.fromkeys(map(str, self.read_files), True)}
 
+    def action_group(self, name: str) -> object:
+        """Services acted on by one compose command: a shared build, with the services that run
+        the image it builds."""
+        plan = self.by_name[name]
+        build = plan.service.build
+        if build is None:
+            builder = next((b for b, users in self.image_users.items() if name in users), None)
+            if builder is None:
+                return ("service", name)
+            build = self.by_name[builder].service.build
+            assert build is not None
+        return build.key
+
     def route(self, paths: Iterable[Path]) -> ChangePlan:
         from devloop.planning.route import route
 
@@ -117,7 +132,8 @@ def plan_project(
     read = frozenset(
         f.host for found in facts.values() for f in found.files.values() if f is not None and f.image is None
     )
-    result = ProjectPlan(project, tuple(plans), files, IgnoreRules(settings.ignore), read - files)
+    users = _image_users(project)
+    result = ProjectPlan(project, tuple(plans), files, IgnoreRules(settings.ignore), read - files, users)
     result.watch_index  # noqa: B018 - built once here, not on the first batch
     return result
 
@@ -127,3 +143,22 @@ def _group_key(service: Service) -> object:
     text is not in the model."""
     assert service.build is not None
     return service.build.key if service.build.dockerfile is not None else (service.build.key, service.name)
+
+
+def _image_users(project: Project) -> dict[str, tuple[str, ...]]:
+    """A service that builds an image -> the services without a build that run the same image."""
+    builders: dict[str, str] = {}
+    for service in project.services:
+        if service.build is not None and service.image:
+            builders.setdefault(_tagged(service.image), service.name)
+    users: dict[str, list[str]] = {}
+    for service in project.services:
+        builder = builders.get(_tagged(service.image or "")) if service.build is None else None
+        if builder is not None:
+            users.setdefault(builder, []).append(service.name)
+    return {builder: tuple(names) for builder, names in users.items()}
+
+
+def _tagged(image: str) -> str:
+    """`app` and `app:latest` are one image."""
+    return image if ":" in image.rpartition("/")[2] or "@" in image else f"{image}:latest"

@@ -19,7 +19,7 @@ from devloop.model.ignore import IgnoreRules
 from devloop.model.project import Action, Bind, Service, Strategy
 from devloop.planning.depvolumes import DependencyVolume
 from devloop.planning.placement import Misplaced
-from devloop.planning.strategy import CopySources, context_copies, is_system_bind
+from devloop.planning.strategy import CopySources, context_copies, is_system_bind, show
 
 _LINE = re.compile(r":\d")  # a `file:line` citation
 
@@ -38,6 +38,8 @@ class ServiceFacts:
     env_origins: Mapping[str, str] = field(default_factory=dict, compare=False)  # NAME -> ".env:2 via ..."
     file_binds: frozenset[Path] = frozenset()  # bind sources that are files
     without_source: frozenset[Path] = frozenset()  # folder bind sources with no source file in them
+    # files that requirements files the build copies include (-r/-c) -> the including file
+    included: Mapping[Path, Path] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ class ServicePlan:
     dependency_volumes: tuple[DependencyVolume, ...] = ()  # volumes masking the image's dependencies
     file_binds: frozenset[Path] = frozenset()  # bind sources that are single files
     where: Mapping[str, str] = field(default_factory=dict, compare=False)  # compose key -> file:line
-    data_binds: tuple[Bind, ...] = ()  # folder binds that hold data, not code: changes under them are nothing
+    included: Mapping[Path, Path] = field(default_factory=dict, compare=False)  # see ServiceFacts
+    data_binds: tuple[Bind, ...] = ()  # binds that hold data, not code: changes under them are nothing
 
     @property
     def name(self) -> str:
@@ -116,9 +119,25 @@ class ServicePlan:
         return CopySources(context_copies(self.dockerfile, build.target) if build is not None else ())
 
     @cached_property
+    def copies_known(self) -> bool:
+        """Whether devloop read what the build copies (not for an unreadable or inline Dockerfile)."""
+        return self.dockerfile is not None and bool(self.dockerfile.stages)
+
+    def bakes(self, relative: str) -> bool:
+        """Whether a COPY/ADD of a stage the build includes copies this context path (when devloop
+        cannot read the Dockerfile, every path counts as copied)."""
+        return not self.copies_known or self.copy_sources.covering(relative) is not None
+
+    @cached_property
+    def included_texts(self) -> dict[str, str]:
+        """Included requirements file -> the including one, as shown."""
+        return {str(k): show(v, self.base) for k, v in self.included.items()}
+
+    @cached_property
     def leaf_texts(self) -> frozenset[str]:
         """Paths that are special in themselves: the build inputs, the bind sources, start files."""
-        return self.input_texts | {source for source, *_ in self.code_binds} | frozenset(self.start_files)
+        found = self.input_texts | {source for source, *_ in self.code_binds} | frozenset(self.start_files)
+        return found | frozenset(self.included_texts)
 
     @cached_property
     def start_files(self) -> dict[str, StartFile]:

@@ -1,5 +1,6 @@
-"""Route a batch of changed paths to one decision per service: the strongest action and its reason;
-when a build input of a shared build needs a rebuild, every service built from it is rebuilt too."""
+"""Route a batch of changed paths to one decision per service: the strongest action and its reason.
+Each service of a shared build gets its own action (one that gets the edit through a bind is not
+rebuilt with the others); a service that runs an image another service builds is recreated with it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from devloop.planning.decide import (
     Scoped,
     decide_seen,
     folder_outcome,
-    is_build_input,
     relative,
 )
 from devloop.planning.depvolumes import rebuild_note
@@ -65,17 +65,17 @@ class _Best:
 
 
 def route(plan: ProjectPlan, paths: Iterable[Path]) -> ChangePlan:
-    """For a batch of changed paths: per service the strongest action; when a build input of a shared
-    build needs a rebuild, every service built from it is rebuilt with it.
+    """For a batch of changed paths: per service the strongest action; services running an image
+    that is rebuilt are recreated with it.
 
     The batch is decided folder by folder where it can be: for a plain file whose folder alone
     decides for every service watching it (see decide.folder_outcome) no per-path rule runs."""
     router = _Router(plan)
     for path in paths:
         router.add(path)
-    _share_rebuilds(plan, router.best, router.rebuilt_inputs)
+    _image_rebuilds(plan, router.best)
     decisions = tuple(
-        Decision(name, b.action, _with_volumes(plan, name, b), tuple(b.paths))
+        Decision(name, b.action, _not_shared(plan, name, b, router.best), tuple(b.paths))
         for name, b in sorted(router.best.items())
     )
     return ChangePlan(decisions, tuple(router.project_files), tuple(router.unseen))
@@ -87,7 +87,6 @@ class _Router:
     def __init__(self, plan: ProjectPlan) -> None:
         self.plan = plan
         self.best: dict[str, _Best] = {}
-        self.rebuilt_inputs: dict[str, list[Path]] = {}
         self.project_files: list[Path] = []
         self.unseen: list[Path] = []
         self.folders: dict[str, _Folder | None] = {}
@@ -152,32 +151,41 @@ class _Router:
             elif action > current.action:
                 current.action, current.reason = action, reason
             current.paths.append(path)
-            shared = len(service_plan.build_group) > 1
-            if action is Action.REBUILD and shared and is_build_input(service_plan, text):
-                self.rebuilt_inputs.setdefault(service_name, []).append(path)
         return seen
 
 
-def _with_volumes(plan: ProjectPlan, name: str, best: _Best) -> str:
-    """A rebuild's reason, with what it does about volumes that mask the image's dependencies."""
+def _not_shared(plan: ProjectPlan, name: str, best: _Best, all_best: Mapping[str, _Best]) -> str:
+    """The reason; for a rebuild, what it does about volumes that mask the image's dependencies; for a
+    service of a shared build that is not rebuilt with the others, why."""
     if best.action is not Action.REBUILD:
-        return best.reason
+        rebuilt = [o for o in plan.service(name).build_group if o != name and o in all_best
+                   and all_best[o].action is Action.REBUILD]  # fmt: skip
+        if not rebuilt:
+            return best.reason
+        how = "by itself" if best.action is Action.RELOAD else f"by a {best.action}"
+        return f"{best.reason}; not rebuilt with {', '.join(rebuilt)} (same build): it gets the edit {how}"
     volumes = plan.service(name).dependency_volumes
     return f"{best.reason}; {rebuild_note(name, volumes)}" if volumes else best.reason
 
 
-def _share_rebuilds(plan: ProjectPlan, best: dict[str, _Best], rebuilt_inputs: dict[str, list[Path]]) -> None:
-    """Services built from the same inputs as a service rebuilt for a build input are rebuilt too."""
-    by_name = {s.name: s for s in plan.services}
-    for name, inputs in rebuilt_inputs.items():
-        for other in by_name[name].build_group:
-            if by_name[other].strategy is Strategy.NONE:
+def _image_rebuilds(plan: ProjectPlan, best: dict[str, _Best]) -> None:
+    """A service with no build that runs the image a rebuilt service builds is recreated with it (one
+    compose command builds the image, then recreates both)."""
+    for builder, users in plan.image_users.items():
+        rebuilt = best.get(builder)
+        if rebuilt is None or rebuilt.action is not Action.REBUILD:
+            continue
+        image = plan.service(builder).service.image
+        for user in users:
+            if plan.service(user).configured == "none":
                 continue  # devloop leaves it alone (strategy = "none" in the settings)
-            current = best.setdefault(other, _Best(Action.NONE, "", []))
+            current = best.setdefault(user, _Best(Action.NONE, "", []))
             if current.action < Action.REBUILD:
-                current.action, current.reason = Action.REBUILD, f"shares its build with {name}"
-                own = set(current.paths)
-                current.paths += [p for p in dict.fromkeys(inputs) if p not in own]
+                current.action = Action.REBUILD
+                current.reason = (
+                    f"it runs image {image}, which {builder} builds and is rebuilt ({rebuilt.reason})"
+                )
+            current.paths += [p for p in rebuilt.paths if p not in current.paths]
 
 
 def _candidates(index: Mapping[str, tuple[int, ...]], text: str, shortest: int) -> list[int]:

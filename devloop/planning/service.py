@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
-from devloop.inference.process import effective_process
+from devloop.inference.process import EffectiveProcess, effective_process
 from devloop.inference.trace import Trace, trace_process
+from devloop.model.dockerfile import Dockerfile, Stage
 from devloop.model.ignore import IgnoreRules
 from devloop.model.project import Bind, Project, Service, Strategy
 from devloop.model.settings import Settings
@@ -22,6 +23,7 @@ from devloop.planning.strategy import (
     is_system_bind,
     service_strategy,
     sync_strategy,
+    volume_binds,
 )
 
 
@@ -42,7 +44,9 @@ def plan_service(
     verdict = trace.verdict
     extra = tuple(_absolute(w, base) for w in own.watch)
     data = (
-        _data_binds(service, base, facts, trace) if own.strategy == "auto" and not service.watch_rules else ()
+        _data_binds(service, base, process, stage, dockerfile, facts, trace)
+        if own.strategy == "auto" and not service.watch_rules
+        else ()
     )
     binds = code_binds(service, base, data)
     misplaced = misplaced_binds(
@@ -58,16 +62,16 @@ def plan_service(
             service, strategy, reason, base, dockerfile, settings.prefer_sync, unseen
         )
     watch: list[Path] = []
-    if own.strategy != "auto" or not is_data_store(service, process):  # a data store's binds hold data
-        watch += [b.source for b in service.binds if not is_system_bind(b, base)]
-        build = service.build
-        if build is not None:
-            watch.append(build.context)
-            if build.dockerfile is not None:
-                watch.append(build.dockerfile)
-            if build.dockerignore is not None and build.context not in build.dockerignore.parents:
-                watch.append(build.dockerignore)  # <Dockerfile>.dockerignore beside an outside Dockerfile
-        watch += [r.path for r in service.watch_rules]
+    watch += [b.source for b in service.binds if not is_system_bind(b, base) and b not in data]
+    build = service.build
+    if build is not None:
+        watch.append(build.context)
+        if build.dockerfile is not None:
+            watch.append(build.dockerfile)
+        if build.dockerignore is not None and build.context not in build.dockerignore.parents:
+            watch.append(build.dockerignore)  # <Dockerfile>.dockerignore beside an outside Dockerfile
+        watch += [p for p in facts.included if not any(p == w or w in p.parents for w in watch)]
+    watch += [r.path for r in service.watch_rules]
     watch += extra
     return ServicePlan(
         service=service,
@@ -92,19 +96,43 @@ def plan_service(
         ),
         file_binds=facts.file_binds,
         where=facts.where,
+        included=facts.included,
         data_binds=data,
     )
 
 
-def _data_binds(service: Service, base: Path, facts: ServiceFacts, trace: Trace) -> tuple[Bind, ...]:
-    """Folder binds that hold data: see strategy.data_binds. Where the process runs from must be
-    known (a working directory); else every bind may be code."""
-    if trace.cwd is None:
-        return ()
-    entries = entry_points(trace.argv, trace.cwd)
-    verdict = trace.verdict
-    watched: list[PurePosixPath] = []
-    if verdict.reloads and not verdict.include:  # it reloads on any file of its folders
-        dirs = verdict.reload_dirs or (".",) if verdict.watches_cwd else verdict.reload_dirs
-        watched = [trace.cwd / d for d in dirs]
-    return data_binds(service, base, facts.without_source, trace.code_roots, entries, watched)
+def _data_binds(
+    service: Service,
+    base: Path,
+    process: EffectiveProcess,
+    stage: Stage | None,
+    dockerfile: Dockerfile | None,
+    facts: ServiceFacts,
+    trace: Trace,
+) -> tuple[Bind, ...]:
+    """Binds that hold data, not code: every bind of a known data store; binds over a VOLUME the
+    image or its Dockerfile declares; folder binds with no source file that the process neither
+    runs nor imports from (see strategy.data_binds; that needs a known working directory)."""
+    root = stage
+    while root is not None and root.parent is not None and dockerfile is not None:
+        root = dockerfile.stages[root.parent]
+    if is_data_store(service, process, root.base if root is not None else ""):
+        return service.binds
+    declared = [
+        *(stage.volumes if stage else ()),
+        *(PurePosixPath(v) for v in (facts.image.volumes if facts.image else ())),
+    ]
+    found = list(volume_binds(service, declared))
+    if trace.cwd is not None:
+        entries = entry_points(trace.argv, trace.cwd)
+        verdict = trace.verdict
+        watched: list[PurePosixPath] = []
+        if verdict.reloads and not verdict.include:  # it reloads on any file of its folders
+            dirs = verdict.reload_dirs or (".",) if verdict.watches_cwd else verdict.reload_dirs
+            watched = [trace.cwd / d for d in dirs]
+        found += [
+            b
+            for b in data_binds(service, base, facts.without_source, trace.code_roots, entries, watched)
+            if b not in found
+        ]
+    return tuple(found)

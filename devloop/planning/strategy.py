@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from docker.utils.fnmatch import translate
@@ -113,18 +113,30 @@ def data_note(binds: Sequence[Bind], base: Path) -> str:
         return ""
     where = ", ".join(b.shown(base) for b in binds)
     verb = "holds" if len(binds) == 1 else "hold"
-    return f"; {where} {verb} data, not code (no source file; the process neither runs nor imports from it)"
+    return f"; {where} {verb} data, not code"
 
 
-def is_data_store(service: Service, process: EffectiveProcess) -> str:
-    """What makes an image-only service a data store (`image neo4j:5`, "runs `redis-server`"), or ""."""
+def volume_binds(service: Service, volumes: Iterable[PurePosixPath]) -> tuple[Bind, ...]:
+    """Binds at or under a VOLUME the image declares: where the image keeps its data, not code."""
+    declared = tuple(volumes)
+    return tuple(b for b in service.binds if any(b.target == v or v in b.target.parents for v in declared))
+
+
+def _image_name(image: str) -> str:
+    return image.rsplit("/", 1)[-1].split(":")[0].split("@")[0].removeprefix("cp-")
+
+
+def is_data_store(service: Service, process: EffectiveProcess, base_image: str = "") -> str:
+    """What makes a service a data store (`image neo4j:5`, "runs `redis-server`", "built FROM
+    neo4j:5" for a build), or ""."""
     if service.build is not None:
-        return ""
-    image = (service.image or "").rsplit("/", 1)[-1].split(":")[0].removeprefix("cp-")
+        name = _image_name(base_image)
+        return f"built FROM {base_image}" if name and any(name.startswith(s) for s in DATA_STORES) else ""
+    image = _image_name(service.image or "")
     program = os.path.basename(process.argv[0]) if process.argv else ""
-    if any(image.startswith(name) for name in DATA_STORES):
+    if image and any(image.startswith(name) for name in DATA_STORES):
         return f"image {service.image}"
-    return f"runs `{program}`" if any(program.startswith(name) for name in DATA_STORES) else ""
+    return f"runs `{program}`" if program and any(program.startswith(name) for name in DATA_STORES) else ""
 
 
 def strongest_rule(service: Service) -> Strategy:
@@ -137,23 +149,21 @@ def strongest_rule(service: Service) -> Strategy:
 
 
 def context_copies(dockerfile: Dockerfile | None, target: str | None) -> tuple[Copy, ...]:
-    """COPY/ADD instructions that read the build context: the target stage's first, then the rest."""
-    if dockerfile is None:
-        return ()
-    stage = dockerfile.stage(target)
-    ordered = [*(stage.copies if stage else ()), *(c for s in dockerfile.stages for c in s.copies)]
-    return tuple(c for c in dict.fromkeys(ordered) if c.from_stage is None)
+    """COPY/ADD instructions (and RUN bind mounts) that read the build context in the stages the
+    target includes (see Dockerfile.chain): the target stage's first."""
+    return dockerfile.chain_copies(target) if dockerfile is not None else ()
 
 
 class CopySources:
     """The COPY/ADD instructions that read a build context, compiled once: which one copies a path.
-    Sources are relative to the context root (`./app/` is `app`; `.` and `/` are all of it); one with
-    an ARG or a URL in it cannot be told, and covers nothing here."""
+    Sources are relative to the context root (`./app/` is `app`; `.` and `/` are all of it); a URL
+    covers nothing, a source with an ARG in it everything."""
 
     def __init__(self, copies: Sequence[Copy]) -> None:
         self.copies = tuple(copies)
+        # a source with an ARG in it could be any path: it counts as the whole context
         self._tests = [
-            (copy, [_source_test(s) for s in _sources(copy) if "$" not in s and "://" not in s])
+            (copy, [None if "$" in s else _source_test(s) for s in _sources(copy) if "://" not in s])
             for copy in self.copies
         ]
 
@@ -196,6 +206,8 @@ def _sources(copy: Copy) -> list[str]:
 
 
 def copy_text(copy: Copy, dockerfile: Dockerfile) -> str:
+    if copy.instruction == "RUN --mount":
+        return f"`RUN --mount=type=bind,source={copy.sources[0]}` ({dockerfile.path.name}:{copy.line})"
     destination = copy.raw_destination or str(copy.destination)
     return f"`{copy.instruction} {' '.join(copy.sources)} {destination}` ({dockerfile.path.name}:{copy.line})"
 
@@ -241,6 +253,8 @@ def service_strategy(
     away = {m.bind: m for m in misplaced}
     binds = [b for b in code_binds(service, base, data) if b not in away]
     data_store = is_data_store(service, process)
+    if not data_store and data and set(data) == set(service.binds):
+        data_store = "every bind holds its data"
     if binds and not data_store:
         where = ", ".join(b.shown(base) for b in binds)
         if verdict.reloads:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from devloop.model.cleaning import CleanReport, format_bytes
 from devloop.model.paths import shown
 from devloop.model.project import Strategy
 from devloop.planning.copymap import describe_mapping
+from devloop.planning.explain import quiet_paths, shared_note, stage_chain
 from devloop.planning.planner import ChangePlan, ProjectPlan, ServicePlan
 
 
@@ -64,6 +65,8 @@ def plan_json(plan: ProjectPlan, measured: Measured) -> dict[str, Any]:
                 "reloads": s.verdict.reloads,
                 "watch": [str(p) for p in s.watch],
                 "build_group": list(s.build_group),
+                "stage_chain": stage_chain(s),
+                "shared_build": shared_note(plan, s),
                 "renew_volumes": [
                     {"target": str(v.target), "volume": v.name, "why": v.why} for v in s.dependency_volumes
                 ],
@@ -75,13 +78,25 @@ def plan_json(plan: ProjectPlan, measured: Measured) -> dict[str, Any]:
     }
 
 
-def change_plan_json(change: ChangePlan) -> dict[str, Any]:
+def change_plan_json(plan: ProjectPlan, paths: Sequence[Path]) -> dict[str, Any]:
+    """What the paths do together (as one batch), and per path on its own, with why the build
+    services that do nothing for a path do nothing."""
+    change = plan.route(paths)
     return {
         "actions": {d.service: str(d.action) for d in change.decisions},
         "reasons": {d.service: d.reason for d in change.decisions},
         "paths": {d.service: [str(p) for p in d.paths] for d in change.decisions},
         "project_files": [str(p) for p in change.project_files],
         "unseen": [str(p) for p in change.unseen],
+        "per_path": {
+            str(path): {
+                "actions": {d.service: {"action": str(d.action), "reason": d.reason} for d in one.decisions},
+                "nothing": [
+                    {"services": list(q.services), "why": q.reason} for q in quiet_paths(plan, one, [path])
+                ],
+            }
+            for path, one in ((p, plan.route([p])) for p in paths)
+        },
     }
 
 
@@ -105,6 +120,8 @@ def render_plan(plan: ProjectPlan, measured: Measured, out: Console, note: str |
             why += "\n[dim]" + "\n".join(sync["mapping"]) + "[/]"
         if sync["hint"]:
             why += f"\n[cyan]{sync['hint']}[/]"
+        for extra in (stage_chain(s), shared_note(plan, s)):
+            why += f"\n[dim]{extra}[/]" if extra else ""
         table.add_row(
             s.name,
             f"[{colours[strategy]}]{strategy}[/]",
@@ -116,15 +133,37 @@ def render_plan(plan: ProjectPlan, measured: Measured, out: Console, note: str |
         out.print(f"[dim]note: {note}[/]")
 
 
-def render_change_plan(change: ChangePlan, base: Path, out: Console) -> None:
-    if not change.decisions and not change.project_files:
+def render_change_plan(plan: ProjectPlan, paths: Sequence[Path], out: Console) -> None:
+    """Per path: what each service does and why, and why the build services that do nothing for
+    it do nothing; with several paths, then what they do together (one batch)."""
+    base = plan.project.directory
+    for path in paths:
+        if len(paths) > 1:
+            out.print(f"[bold underline]{shown(path, base, dot=True)}[/]")
+        _render_one(plan, plan.route([path]), [path], out)
+    if len(paths) > 1:
+        out.print("[bold underline]together[/]")
+        change = plan.route(paths)
+        for decision in change.decisions:
+            out.print(f"[bold]{decision.service}[/]: {decision.action} - {decision.reason}")
+        if not change.decisions:
+            out.print("No service is affected by these paths.")
+
+
+def _render_one(plan: ProjectPlan, change: ChangePlan, paths: Sequence[Path], out: Console) -> None:
+    base = plan.project.directory
+    quiet = quiet_paths(plan, change, paths)
+    if not change.decisions and not change.project_files and not quiet:
         out.print("No service is affected by these paths.")
     for decision in change.decisions:
         out.print(f"[bold]{decision.service}[/]: {decision.action} - {decision.reason}")
     for path in change.project_files:
         out.print(f"{shown(path, base, dot=True)}: project file - devloop reloads the compose model")
+    for q in quiet:
+        out.print(f"[dim]{', '.join(q.services)}: nothing - {q.path.name}: {q.reason}[/]")
     for path in change.unseen:
-        out.print(f"[dim]{shown(path, base, dot=True)}: no service sees this path[/]")
+        if not any(q.path == path for q in quiet):
+            out.print(f"[dim]{shown(path, base, dot=True)}: no service sees this path[/]")
 
 
 def clean_json(report: CleanReport) -> dict[str, Any]:

@@ -33,8 +33,7 @@ def test_a_model_folder_next_to_baked_code_is_data(baked: Path) -> None:
     assert api.strategy is Strategy.REBUILD
     assert api.reason == (
         "its code is baked into the image by `COPY . .` (Dockerfile:3), build context .; "
-        "./models:/app/models, ./data:/data hold data, not code "
-        "(no source file; the process neither runs nor imports from it)"
+        "./models:/app/models, ./data:/data hold data, not code"
     )
     assert actions(plan, baked, "models/encoder.safetensors", "data/cache.db") == {}
     assert actions(plan, baked, "app/serve.py") == {"api": "rebuild"}

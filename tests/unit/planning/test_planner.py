@@ -283,6 +283,8 @@ def test_read_only_code_bind_still_counts(root: Path) -> None:
 
 def test_absolute_and_relative_bind_sources(root: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     outside = tmp_path_factory.mktemp("shared")
+    write(root, "lib/util.py", "")  # folders with code in them: a folder with none holds data
+    write(outside, "shared.py", "")
     services = {
         "api": {
             "build": build(root),

@@ -192,17 +192,17 @@ def test_nested_and_sibling_contexts(tmp_path: Path) -> None:
     assert actions(plan, tmp_path, "services/apiary/x.py") == {"all": "rebuild"}  # not under services/api
 
 
-def test_a_shared_build_is_rebuilt_together(root: Path) -> None:
+def test_a_shared_build_rebuilds_only_the_services_that_need_it(root: Path) -> None:
     services = example(root)
     services["worker"]["volumes"] = [bind(root / "app", "/code/app"), bind(root / "jobs", "/code/jobs")]
     plan = make_plan(root, services, settings={"services": {"api": {"ignore": ["jobs/**"]}}})
-    # api ignores jobs/: only the worker rebuilds for it, and api is rebuilt with it
+    # api ignores jobs/: only the worker rebuilds for it; api reloads main.py from its bind
     result = change(plan, root, "app/main.py", "jobs/requirements.txt")
-    assert {d.service: str(d.action) for d in result.decisions} == {"api": "rebuild", "worker": "rebuild"}
+    assert {d.service: str(d.action) for d in result.decisions} == {"api": "reload", "worker": "rebuild"}
     api = result.decision("api")
     assert api is not None
-    assert api.reason == "shares its build with worker"
-    assert api.paths == (root / "app/main.py", root / "jobs/requirements.txt")
+    assert api.reason.endswith("; not rebuilt with worker (same build): it gets the edit by itself")
+    assert api.paths == (root / "app/main.py",)
 
 
 def test_a_rebuild_that_is_not_a_build_input_stays_with_its_service(root: Path) -> None:
@@ -328,7 +328,8 @@ def test_settings_ignore_rebuild_on_and_watch(root: Path) -> None:
     plan = make_plan(root, services, settings)
     assert actions(plan, root, "app/generated/schema.py") == {}  # global ignore, relative to the project
     assert actions(plan, root, "app/server.log") == {"worker": "restart"}
-    assert actions(plan, root, "app/schema.graphql") == {"api": "rebuild", "worker": "rebuild"}
+    # the worker shares api's build but gets the file through its bind: not rebuilt with api
+    assert actions(plan, root, "app/schema.graphql") == {"api": "rebuild", "worker": "restart"}
     assert (
         reasons(plan, root, "app/schema.graphql")["api"]
         == "schema.graphql matches rebuild_on in the settings"

@@ -1,0 +1,90 @@
+"""What `devloop plan` says beyond the decisions: which stages a build target includes, why a
+service of a shared build is not rebuilt with the others, and why a path in a build context
+triggers nothing. Pure, and only for explaining: routing never calls it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from devloop.model.dockerfile import stage_name
+from devloop.model.project import Strategy
+from devloop.planning.decide import decide, relative
+from devloop.planning.planner import ProjectPlan
+from devloop.planning.plans import ChangePlan, ServicePlan
+
+
+def stage_chain(plan: ServicePlan) -> str | None:
+    """`backend` includes: backend, base (backend is built FROM it, Dockerfile:9), ...; None for a
+    single-stage build."""
+    build = plan.service.build
+    if build is None or plan.dockerfile is None or len(plan.dockerfile.stages) < 2:
+        return None
+    chain = plan.dockerfile.chain(build.target)
+    if not chain:
+        return f"target {build.target} is not a stage of {plan.dockerfile.path.name}"
+    first, _ = chain[0]
+    parts = [stage_name(first)] + [f"{stage_name(s)} ({how})" for s, how in chain[1:]]
+    what = f"target {build.target}" if build.target else f"the last stage ({stage_name(first)})"
+    return f"{what} includes {', '.join(parts)}; the other stages' COPY/ADD do not rebuild it"
+
+
+def shared_note(project: ProjectPlan, plan: ServicePlan) -> str | None:
+    """For a service of a shared build that gets edits through a bind: it is not rebuilt with the
+    services that bake them."""
+    others = [o for o in plan.build_group if o != plan.name]
+    if not others or plan.strategy in (Strategy.REBUILD, Strategy.NONE) or not plan.code_binds:
+        return None
+    baked = [o for o in others if project.service(o).strategy is Strategy.REBUILD]
+    how = "by itself" if plan.strategy is Strategy.RELOAD else f"by a {plan.strategy}"
+    with_ = f" with {', '.join(baked)}" if baked else ""
+    shares = f"shares its build with {', '.join(others)}"
+    return f"{shares}: an edit under its binds is not rebuilt{with_}; it gets it {how}"
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """A path in the build context of some services that none of them acts on, and why."""
+
+    path: Path
+    services: tuple[str, ...]
+    reason: str
+
+
+def quiet_paths(project: ProjectPlan, change: ChangePlan, paths: Iterable[Path]) -> list[Quiet]:
+    """For each path inside build contexts: the services of those builds that do nothing for it,
+    grouped by build, with why (their .dockerignore excludes it, or no COPY/ADD of the stages the
+    target includes copies it)."""
+    acted = {(d.service, p) for d in change.decisions for p in d.paths}
+    found: list[Quiet] = []
+    for path in paths:
+        by_reason: dict[str, list[str]] = {}
+        for plan in project.services:
+            context = plan.context_text
+            text = str(path)
+            if context is None or (plan.name, path) in acted or not text.startswith(context + "/"):
+                continue
+            if decide(plan, path) is not None:
+                continue
+            reason = _why_not(plan, relative(text, context))
+            if reason:
+                by_reason.setdefault(reason, []).append(plan.name)
+        found += [Quiet(path, tuple(names), reason) for reason, names in by_reason.items()]
+    return found
+
+
+def _why_not(plan: ServicePlan, inside: str) -> str | None:
+    build = plan.service.build
+    assert build is not None
+    if plan.dockerignore.excludes(inside):
+        ignore = build.dockerignore.name if build.dockerignore else ".dockerignore"
+        return f"{ignore} excludes it from the build context"
+    if plan.bakes(inside) or plan.dockerfile is None:
+        return None
+    dockerfile = plan.dockerfile
+    reason = f"no COPY/ADD of {dockerfile.path.name} copies it"
+    if len(dockerfile.stages) < 2:
+        return reason
+    stages = ", ".join(stage_name(s) for s, _ in dockerfile.chain(build.target))
+    return f"{reason} in the stages the build includes ({stages})"
