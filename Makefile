@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 EXAMPLE := examples/fastapi-celery
 
-.PHONY: demo test unit e2e venv testbed testbed-stop bench lint clean-venv
+.PHONY: demo test test-on-testbed check-install unit e2e venv testbed testbed-stop bench lint clean-venv
 
 venv: $(VENV)/.installed
 
@@ -24,9 +24,17 @@ demo: venv testbed
 	@echo "devloop up on $(EXAMPLE): edit files under $(EXAMPLE)/app or $(EXAMPLE)/baked; Ctrl-C stops"
 	cd $(EXAMPLE) && ../../$(BIN)/devloop up
 
-# The whole suite on a real engine. A dockerd started here is stopped again at the end.
+# The whole suite on a real engine, after installing devloop as a user does (wheel and sdist, a
+# fresh venv, also at the dependency floors). A dockerd started here is stopped again at the end.
 test: venv
-	scripts/testbed run -- $(BIN)/python -m pytest
+	scripts/testbed run -- $(MAKE) --no-print-directory test-on-testbed
+
+test-on-testbed:
+	PYTHON=$(PYTHON) scripts/check-install
+	$(BIN)/python -m pytest
+
+check-install: testbed
+	PYTHON=$(PYTHON) scripts/check-install
 
 unit: venv
 	$(BIN)/python -m pytest tests/unit

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import docker
+from devloop.adapters.endpoint import choose_endpoint
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "fastapi-celery"
@@ -98,7 +98,7 @@ class Project:
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = docker.from_env()
+            self._client = choose_endpoint().client()  # the engine devloop and compose use
         return self._client
 
     def running(self, service: str) -> list[dict[str, Any]]:

@@ -9,14 +9,12 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from devloop import __version__
 from devloop.adapters.compose import ComposeOptions
+from devloop.commands.completion import SHELLS
 from devloop.errors import BUG_HINT, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNEXPECTED, EXIT_USER_ERROR, DevloopError
-
-if TYPE_CHECKING:
-    pass
 
 DESCRIPTION = """\
 devloop watches a Docker Compose project and, for every edit, does the right thing per service:
@@ -30,6 +28,7 @@ commands:
   doctor   find mounts that do not work and data that will be lost
   clean    delete macOS AppleDouble ._* files from build contexts and bind sources
   init     write a commented devloop.toml with each service's inferred strategy
+  completion  print a bash, zsh or fish completion script
 
 examples:
   devloop plan                      # the strategy of every service, and why
@@ -71,6 +70,12 @@ def _compose_options_parser() -> Parser:
         help="enable a compose profile (repeatable; also $COMPOSE_PROFILES)",
     )
     group.add_argument("--project-directory", metavar="DIR", help="project directory")
+    group.add_argument(
+        "--context",
+        metavar="NAME",
+        help="docker context to use, as `docker --context` (default: DOCKER_HOST, DOCKER_CONTEXT, "
+        "or the docker CLI's current context)",
+    )
     return parent
 
 
@@ -148,16 +153,28 @@ def build_parser() -> argparse.ArgumentParser:
         "init", "init --force",
     )  # fmt: skip
     init.add_argument("--force", action="store_true", help="overwrite an existing devloop.toml")
+
+    completion = command(
+        "completion", "print a shell completion script",
+        "Print a completion script for SHELL (bash, zsh or fish), made from this parser.",
+        "completion bash > ~/.local/share/bash-completion/completions/devloop",
+        "completion zsh > ~/.zfunc/_devloop", "completion fish > ~/.config/fish/completions/devloop.fish",
+    )  # fmt: skip
+    completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help="bash, zsh or fish")
+    completion.set_defaults(parser=parser)  # the script is made from the whole parser
     return parser
 
 
 def compose_options(args: argparse.Namespace) -> ComposeOptions:
+    from devloop.adapters.endpoint import choose_endpoint
+
     return ComposeOptions(
         files=tuple(args.files),
         project_name=args.project_name,
         profiles=tuple(args.profiles),
         project_directory=args.project_directory,
         cwd=Path.cwd(),
+        endpoint=choose_endpoint(args.context),
     )
 
 

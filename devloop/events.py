@@ -26,6 +26,8 @@ class Starting(Event):
     project: str
     services: list[str]
     strategies: dict[str, str]
+    context: str = ""  # the docker CLI context of the engine devloop acts on
+    endpoint: str = ""  # that engine's address
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devloop.adapters.endpoint import Endpoint
 from devloop.adapters.processes import Result, run_command, tail
 from devloop.errors import ComposeError, ComposeFailed, DevloopError, EngineError
 
@@ -27,16 +28,18 @@ OVERRIDE_FILE_NAMES = (
 
 @dataclass(frozen=True)
 class ComposeOptions:
-    """devloop's `-f/-p/--profile/--project-directory`, passed on to `docker compose` as given."""
+    """devloop's `-f/-p/--profile/--project-directory`, passed on to `docker compose` as given,
+    and the engine (`endpoint`) every compose command goes to."""
 
     files: tuple[str, ...] = ()
     project_name: str | None = None
     profiles: tuple[str, ...] = ()
     project_directory: str | None = None
     cwd: Path = field(default_factory=Path.cwd)
+    endpoint: Endpoint | None = None  # None: wherever the docker CLI goes
 
     def argv(self, *args: str) -> list[str]:
-        argv = ["docker", "compose"]
+        argv = ["docker", *(self.endpoint.docker_args() if self.endpoint else ()), "compose"]
         for file in self.files:
             argv += ["-f", file]
         if self.project_name:

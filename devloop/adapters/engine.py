@@ -14,6 +14,7 @@ import docker.errors
 import requests.exceptions
 
 from devloop.adapters import cache
+from devloop.adapters.endpoint import Endpoint, choose_endpoint
 from devloop.errors import EngineError
 from devloop.inference.process import ImageProcess
 
@@ -41,7 +42,8 @@ def engine_errors(doing: str) -> Iterator[None]:
             raise
         raise EngineError(
             f"the Docker Engine does not answer while {doing}: {_short(exc)}",
-            "start Docker (Docker Desktop, Colima, or dockerd), check DOCKER_HOST, and try again",
+            "start Docker (Docker Desktop, Colima, or dockerd), or choose another engine with "
+            "--context (or DOCKER_HOST, DOCKER_CONTEXT, `docker context use`), and try again",
         ) from exc
 
 
@@ -57,14 +59,22 @@ def _short(exc: Exception) -> str:
 class Engine:
     """The few engine calls devloop makes. Blocking: run them in a worker thread from async code."""
 
-    def __init__(self, client: Any | None = None) -> None:
+    def __init__(self, client: Any | None = None, endpoint: Endpoint | None = None) -> None:
         self._client = client
+        self._endpoint = endpoint
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The engine this talks to: the one given, else the docker CLI's choice."""
+        if self._endpoint is None:
+            self._endpoint = choose_endpoint()
+        return self._endpoint
 
     @property
     def client(self) -> Any:
         if self._client is None:
-            with engine_errors("connecting"):
-                self._client = docker.from_env()
+            with engine_errors(f"connecting to {self.endpoint.describe()}"):
+                self._client = self.endpoint.client()
         return self._client
 
     def ping(self) -> None:

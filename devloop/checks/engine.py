@@ -20,17 +20,21 @@ class EngineKind:
     rootless: bool = False
 
 
-def engine_kind(info: Mapping[str, Any], docker_host: str | None, platform: str = sys.platform) -> EngineKind:
-    """Tell the engine's kind from `docker info` fields and DOCKER_HOST."""
-    endpoint = docker_host or "unix:///var/run/docker.sock"
+def is_remote(endpoint: str) -> bool:
+    """An engine on another machine (ssh://, or tcp:// not on loopback): it cannot see our files."""
+    scheme, _, rest = endpoint.partition("://")
+    host = rest.split("/")[0].rsplit("@", 1)[-1].rsplit(":", 1)[0].strip("[]")
+    loopback = host in ("localhost", "127.0.0.1", "::1")
+    return scheme == "ssh" or (scheme in ("tcp", "http", "https") and not loopback)
+
+
+def engine_kind(info: Mapping[str, Any], endpoint: str, platform: str = sys.platform) -> EngineKind:
+    """Tell the engine's kind from `docker info` fields and the endpoint devloop talks to."""
     system = str(info.get("OperatingSystem", ""))
     name = str(info.get("Name", "")).lower()
     where = endpoint.lower()
     rootless = any("rootless" in str(o) for o in info.get("SecurityOptions") or ())
-    scheme, _, rest = endpoint.partition("://")
-    host = rest.split("/")[0].rsplit(":", 1)[0].strip("[]")
-    loopback = host in ("localhost", "127.0.0.1", "::1")
-    remote = scheme == "ssh" or (scheme in ("tcp", "http", "https") and not loopback)
+    remote = is_remote(endpoint)
     local_vm = platform != "linux"
     if "Docker Desktop" in system:
         kind = "Docker Desktop"
@@ -50,14 +54,13 @@ def engine_kind(info: Mapping[str, Any], docker_host: str | None, platform: str 
     return EngineKind(kind, endpoint, vm=vm and not remote, remote=remote, rootless=rootless)
 
 
-def engine_finding(kind: EngineKind, info: Mapping[str, Any]) -> Finding:
+def engine_finding(kind: EngineKind, info: Mapping[str, Any], where: str = "") -> Finding:
+    """The engine devloop talks to: its kind and version, and `where` (context and endpoint)."""
     version = info.get("ServerVersion", "?")
     flags = (("in a VM", kind.vm), ("remote", kind.remote), ("rootless", kind.rootless))
     notes = [note for note, on in flags if on]
-    text = f"{kind.name} {version} ({info.get('OperatingSystem', '?')}) at {kind.endpoint}"
+    text = f"{kind.name} {version} ({info.get('OperatingSystem', '?')}) at {where or kind.endpoint}"
     text += f" - {', '.join(notes)}" if notes else ""
-    if kind.remote:
-        return Finding("warning", None, "engine", text, share_hint(kind))
     return Finding("info", None, "engine", text, share_hint(kind) if kind.vm else "")
 
 
@@ -66,8 +69,8 @@ def share_hint(kind: EngineKind | None) -> str:
     name = kind.name if kind else "Docker Engine"
     if kind is not None and kind.remote:
         return (
-            f"the engine runs on another machine ({kind.endpoint}): bind mounts use paths there; "
-            f"run devloop on that machine, {REBUILD_INSTEAD}"
+            f"the engine runs on another machine ({kind.endpoint}): bind mounts show files there; "
+            f"devloop up copies changes into those services (sync), {REBUILD_INSTEAD}"
         )
     if name == "Docker Desktop":
         how = (
@@ -91,31 +94,39 @@ def share_hint(kind: EngineKind | None) -> str:
     return f"{how}; {REBUILD_INSTEAD}"
 
 
-def unreachable_finding(
-    message: str, hint: str | None, docker_host: str | None, context: tuple[str, str] | None
-) -> Finding:
-    """The engine does not answer: say where devloop looked and where the docker CLI looks."""
-    where = docker_host or "unix:///var/run/docker.sock"
+def unreachable_finding(message: str, hint: str | None, endpoint: str) -> Finding:
+    """The engine does not answer: say which one devloop (and so docker compose) looked at."""
     advice = hint or "start Docker (Docker Desktop, Colima, or dockerd) and try again"
-    if not docker_host and context is not None and context[1] and context[1] != where:
-        advice = (
-            f"the docker CLI uses context {context[0]!r} ({context[1]}), which devloop does not read: "
-            f"export DOCKER_HOST={context[1]}"
+    return Finding("error", None, "engine", f"{message} (devloop looked at {endpoint})", advice)
+
+
+def sharing_finding(kind: EngineKind, checked: int, unseen: int) -> Finding:
+    """Whether the engine sees the project's folders, from the bind mounts of running containers
+    (`checked` of them, `unseen` not showing the host's files) and from where the engine runs."""
+    sync = "devloop copies changes into those services' containers (sync) instead of relying on the mounts"
+    if unseen:
+        text = (
+            f"the engine does not see the project's folders: {unseen} of {checked} bind mount(s) "
+            "do not show the host's files"
         )
-    return Finding("error", None, "engine", f"{message} (devloop looked at {where})", advice)
-
-
-def context_finding(docker_host: str | None, context: tuple[str, str] | None) -> Finding | None:
-    """docker compose follows the CLI context; devloop only DOCKER_HOST: warn when they differ."""
-    default = "unix:///var/run/docker.sock"
-    if docker_host or context is None or not context[1] or context[1] == default:
-        return None
+        return Finding("warning", None, "sharing", text, f"{sync}; {share_hint(kind)}")
+    if kind.remote:
+        where = f"{checked} bind mount(s) checked" if checked else "no running container to check"
+        text = f"the engine runs on another machine: bind mounts show its files, not yours ({where})"
+        return Finding("warning", None, "sharing", text, sync)
+    if checked:
+        return Finding(
+            "info",
+            None,
+            "sharing",
+            f"the engine sees the project's folders ({checked} bind mount(s) checked)",
+        )
     return Finding(
-        "warning",
+        "info",
         None,
-        "engine",
-        f"the docker CLI uses context {context[0]!r} ({context[1]}); devloop talks to {default}",
-        f"export DOCKER_HOST={context[1]} so that devloop and docker compose use the same engine",
+        "sharing",
+        "whether the engine sees the project's folders is not known: no running container has a bind mount",
+        "docker compose up -d, then run devloop doctor again",
     )
 
 

@@ -123,6 +123,18 @@ def mount_finding(
 ) -> Finding | None:
     """The finding for one checked bind mount, or None when it works."""
     recreate = f"docker compose up -d --force-recreate {service}"
+    if (
+        kind is not None
+        and kind.remote
+        and status in (MountStatus.EMPTY, MountStatus.STALE, MountStatus.DIFFERENT)
+    ):
+        return Finding(  # what devloop copied in may be there, but never the host folder itself
+            "warning",
+            service,
+            "mount",
+            f"{bind} shows a folder of the engine's machine, not yours ({status}: {detail})",
+            share_hint(kind),
+        )
     if status is MountStatus.EMPTY:
         return Finding(
             "error", service, "mount", f"{bind} is empty in the container: {detail}", share_hint(kind)

@@ -4,9 +4,6 @@ will be lost, stale images; a table or `--json`, exit status 1 when anything is 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
-import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -21,9 +18,9 @@ from devloop.adapters.mounts import check_container
 from devloop.checks.engine import (
     EngineKind,
     compose_finding,
-    context_finding,
     engine_finding,
     engine_kind,
+    sharing_finding,
     unreachable_finding,
 )
 from devloop.checks.filesystems import filesystem_finding
@@ -36,6 +33,7 @@ from devloop.checks.images import (
     stale_container_finding,
     stale_image_finding,
 )
+from devloop.checks.mounts import MountCheck, MountStatus
 from devloop.checks.writes import env_path_findings, lost_write_findings, lost_writes
 from devloop.errors import DevloopError, EngineError
 from devloop.load.context import load_context
@@ -61,13 +59,12 @@ def run(args: argparse.Namespace, options: ComposeOptions) -> int:
 
 
 def diagnose(options: ComposeOptions, engine: Engine | None = None) -> list[Finding]:
-    engine = engine or Engine()
-    docker_host = os.environ.get("DOCKER_HOST") or None
-    context = cli_context()
+    engine = engine or Engine(endpoint=options.endpoint)
+    where = engine.endpoint.describe()
     try:
         engine.ping()
     except EngineError as exc:
-        return [unreachable_finding(exc.message, exc.hint, docker_host, context)]
+        return [unreachable_finding(exc.message, exc.hint, where)]
     findings: list[Finding] = []
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         info_job = pool.submit(engine.info)
@@ -88,10 +85,9 @@ def diagnose(options: ComposeOptions, engine: Engine | None = None) -> list[Find
         try:
             info = info_job.result()
         except EngineError as exc:
-            return ordered([*findings, unreachable_finding(exc.message, exc.hint, docker_host, context)])
-        kind = engine_kind(info, docker_host)
-        findings += [engine_finding(kind, info), compose_finding(compose_job.result())]
-        findings += [f for f in [context_finding(docker_host, context)] if f]
+            return ordered([*findings, unreachable_finding(exc.message, exc.hint, where)])
+        kind = engine_kind(info, engine.endpoint.host)
+        findings += [engine_finding(kind, info, where), compose_finding(compose_job.result())]
         if loaded is not None:
             findings += project_findings(loaded.plan, engine, kind, pool)
     return ordered(findings)
@@ -105,8 +101,9 @@ def project_findings(
     names = set(project.service_names)
     containers = [c for c in engine.containers(project.name) if c.labels.get(SERVICE_LABEL) in names]
     running = {c.labels[SERVICE_LABEL] for c in containers}
+    checked: list[MountCheck] = []  # filled by the container jobs
     jobs: list[Future[list[Finding]]] = [
-        *(pool.submit(_guarded, _container_findings, engine, plan, c, kind) for c in containers),
+        *(pool.submit(_guarded, _container_findings, engine, plan, c, kind, checked) for c in containers),
         *(pool.submit(_guarded, _image_findings, engine, group) for group in _build_groups(plan)),
         *(pool.submit(_guarded, _command_findings, engine, s) for s in plan.services if s.verdict.reloads),
         pool.submit(_guarded, _appledouble_findings, plan),
@@ -128,7 +125,11 @@ def project_findings(
         findings += _idle_findings(service_plan)
     for job in jobs:
         findings += job.result()
-    return findings
+    # a remote engine's folder may hold what devloop copied in: stale or different, never shared
+    unseen = {MountStatus.EMPTY} | ({MountStatus.STALE, MountStatus.DIFFERENT} if kind.remote else set())
+    judged = [c for c in checked if c.status in unseen | {MountStatus.OK}]
+    missing = sum(1 for c in judged if c.status in unseen)
+    return [*findings, sharing_finding(kind, len(judged), missing)]
 
 
 def _misplaced_findings(plan: ProjectPlan) -> list[Finding]:
@@ -154,12 +155,16 @@ def _guarded(check: Callable[..., list[Finding]], *args: Any) -> list[Finding]:
         return [Finding("warning", None, name, f"this check did not finish: {exc.message}", exc.hint or "")]
 
 
-def _container_findings(engine: Engine, plan: ProjectPlan, container: Any, kind: EngineKind) -> list[Finding]:
+def _container_findings(
+    engine: Engine, plan: ProjectPlan, container: Any, kind: EngineKind, checked: list[MountCheck]
+) -> list[Finding]:
     service_plan = plan.service(container.labels[SERVICE_LABEL])
     service = service_plan.service
     attrs = container.attrs
     base = plan.project.directory
-    findings = [f for f in (c.finding(kind, base) for c in check_container(engine, container, plan)) if f]
+    checks = check_container(engine, container, plan)
+    checked.extend(checks)
+    findings = [f for f in (c.finding(kind, base) for c in checks) if f]
     covered = [m.get("Destination", "") for m in attrs.get("Mounts") or ()]
     covered += list((attrs.get("HostConfig") or {}).get("Tmpfs") or {})
     findings += lost_write_findings(service.name, lost_writes(engine.diff(container.id), covered))
@@ -262,19 +267,3 @@ def _filesystem_findings(
         finding = filesystem_finding(users, show(paths[0], plan.project.directory) + more, kind)
         findings += [finding] if finding else []
     return findings
-
-
-def cli_context() -> tuple[str, str] | None:
-    """The docker CLI's current context and its endpoint, read from its config (no subprocess)."""
-    config_dir = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
-    name = os.environ.get("DOCKER_CONTEXT")
-    try:
-        if not name:
-            name = json.loads((config_dir / "config.json").read_text()).get("currentContext")
-        if not name or name == "default":
-            return None
-        meta = config_dir / "contexts" / "meta" / hashlib.sha256(name.encode()).hexdigest() / "meta.json"
-        host = json.loads(meta.read_text())["Endpoints"]["docker"]["Host"]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return (name, "") if name and name != "default" else None
-    return name, str(host)

@@ -40,7 +40,7 @@ def _key(name: str) -> str:
 
 
 def run(args: argparse.Namespace, options: ComposeOptions) -> int:
-    context = load_context(options, Engine())
+    context = load_context(options, Engine(endpoint=options.endpoint))
     target = context.project.directory / "devloop.toml"
     if target.exists() and not args.force:
         raise DevloopError(f"{target} exists already", "use --force to overwrite it, or edit it")

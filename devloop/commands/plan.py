@@ -16,7 +16,7 @@ from devloop.ui import plan as ui
 
 
 def run(args: argparse.Namespace, options: ComposeOptions) -> int:
-    context = load_context(options, Engine(), check_mounts=True)
+    context = load_context(options, Engine(endpoint=options.endpoint), check_mounts=True)
     if not args.paths:
         project = context.project.name
         measured = {s.name: cache.median_durations(project, s.name) for s in context.plan.services}

@@ -82,7 +82,8 @@ class Runner:
         if self._pinger is None:
             try:
                 version = self.shared.engine.client.api.api_version
-                self._pinger = Engine(docker.from_env(timeout=PING_TIMEOUT_S, version=version))
+                endpoint = self.shared.engine.endpoint
+                self._pinger = Engine(endpoint.client(timeout=PING_TIMEOUT_S, version=version), endpoint)
             except (docker.errors.DockerException, EngineError) as exc:
                 raise EngineError(str(exc)) from exc
         self._pinger.ping()
@@ -96,7 +97,11 @@ class Runner:
         strategies = {s.name: str(s.strategy) for s in shared.watched}
         shared.emit(
             events.Starting(
-                project=shared.context.project.name, services=list(strategies), strategies=strategies
+                project=shared.context.project.name,
+                services=list(strategies),
+                strategies=strategies,
+                context=shared.engine.endpoint.context,
+                endpoint=shared.engine.endpoint.host,
             )
         )
         async with anyio.create_task_group() as outer:  # the signal listener outlives the work
@@ -213,7 +218,7 @@ def run_up(
     emit: Emit,
     before_forced_exit: Callable[[], None] | None = None,
 ) -> int:
-    engine = Engine()
+    engine = Engine(endpoint=options.endpoint)
     engine.ping()
     run_compose(options, "version")  # Compose v2 present, before anything else
     context = load_context(options, engine)

@@ -79,7 +79,23 @@ def load_context(
     checks: list[MountCheck] = []
     if check_mounts and lookup is not None and engine is not None:
         checks = verify_mounts(engine, project.name, plan)
-        unseen = unseen_binds(plan, checks)
-        if unseen:
-            plan = plan_project(project, settings, facts, extra, unseen)
+    unseen = unseen_binds(plan, checks)
+    if engine is not None and engine.endpoint.remote:
+        unseen = remote_binds(plan, checks)
+        note = note or (
+            f"the engine runs on another machine ({engine.endpoint.describe()}): bind mounts show "
+            "its files, not yours, so devloop copies changes into those services (sync)"
+        )
+    if unseen:
+        plan = plan_project(project, settings, facts, extra, unseen)
     return Context(options, settings, project, plan, note, tuple(checks))
+
+
+def remote_binds(plan: ProjectPlan, checks: Iterable[MountCheck]) -> dict[str, tuple[Bind, ...]]:
+    """Per service, the binds an engine on another machine does not see: all of them, except
+    those a mount check found to show the same files (a folder shared with that machine)."""
+    seen = {(c.service, c.target) for c in checks if c.status is MountStatus.OK}
+    found = {
+        s.name: tuple(b for b in s.service.binds if (s.name, b.target) not in seen) for s in plan.services
+    }
+    return {name: binds for name, binds in found.items() if binds}

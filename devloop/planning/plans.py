@@ -59,7 +59,7 @@ class ServicePlan:
     extra_watch: tuple[Path, ...] = ()  # `watch` paths from the settings
     workdir: PurePosixPath | None = None  # the image's WORKDIR, read from the Dockerfile
     dockerfile: Dockerfile | None = field(default=None, compare=False)
-    unseen_binds: tuple[Bind, ...] = ()  # binds the engine does not see (mount check): synced instead
+    unseen_binds: tuple[Bind, ...] = ()  # the engine does not see (empty mount, remote engine): synced
     trace: Trace | None = field(default=None, compare=False)  # how devloop followed the process
     misplaced: tuple[Misplaced, ...] = ()  # code binds outside where the process runs from
     dependency_volumes: tuple[DependencyVolume, ...] = ()  # volumes masking the image's dependencies

@@ -294,7 +294,7 @@ def sync_strategy(
     container instead), and baked code when `prefer_sync = true` and a COPY maps it."""
     if unseen:
         where = ", ".join(b.shown(base) for b in unseen)
-        return Strategy.SYNC, f"the engine does not see {where} (mount check); devloop copies changes in"
+        return Strategy.SYNC, f"the engine does not see {where}; devloop copies changes in"
     if prefer_sync and strategy is Strategy.REBUILD and service.build is not None:
         if context_copies(dockerfile, service.build.target):
             return (

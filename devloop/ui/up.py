@@ -34,7 +34,8 @@ def _clock(at: float) -> str:
 def describe(event: events.Event) -> str | None:
     """One plain line for an event; the VS Code problem matcher reads these (see the README)."""
     if isinstance(event, events.Starting):
-        return f"devloop: starting {event.project}: " + ", ".join(
+        engine = f" on context {event.context!r} ({event.endpoint})" if event.endpoint else ""
+        return f"devloop: starting {event.project}{engine}: " + ", ".join(
             f"{s} ({event.strategies[s]})" for s in event.services
         )
     if isinstance(event, events.Ready):

@@ -9,10 +9,10 @@ import pytest
 from devloop.checks.engine import (
     EngineKind,
     compose_finding,
-    context_finding,
     engine_finding,
     engine_kind,
     share_hint,
+    sharing_finding,
     unreachable_finding,
 )
 from devloop.checks.filesystems import filesystem_finding, filesystem_of, parse_mountinfo
@@ -102,16 +102,30 @@ def test_engine_kind(
     remote: bool,
     rootless: bool,
 ) -> None:
-    kind = engine_kind(info, host, platform)
+    kind = engine_kind(info, host or "unix:///var/run/docker.sock", platform)
     assert (kind.name, kind.vm, kind.remote, kind.rootless) == (name, vm, remote, rootless)
     assert kind.endpoint == (host or "unix:///var/run/docker.sock")
 
 
-def test_engine_finding_is_info_locally_and_a_warning_when_remote() -> None:
-    local = engine_finding(engine_kind(LINUX, None, "linux"), LINUX)
+def test_engine_finding_names_where_devloop_talks_to() -> None:
+    local = engine_finding(engine_kind(LINUX, "unix:///var/run/docker.sock", "linux"), LINUX)
     assert local.level == "info" and "Docker Engine 20.10.24" in local.message
-    remote = engine_finding(engine_kind(LINUX, "ssh://me@box", "linux"), LINUX)
-    assert remote.level == "warning" and "another machine" in remote.hint
+    where = "context 'box' (ssh://me@box), from DOCKER_CONTEXT"
+    remote = engine_finding(engine_kind(LINUX, "ssh://me@box", "linux"), LINUX, where)
+    assert remote.level == "info" and where in remote.message and "remote" in remote.message
+
+
+def test_sharing_finding_says_whether_the_engine_sees_the_folders() -> None:
+    local = engine_kind(LINUX, "unix:///var/run/docker.sock", "linux")
+    remote = engine_kind(LINUX, "ssh://me@box", "linux")
+    seen = sharing_finding(local, checked=2, unseen=0)
+    assert seen.level == "info" and "sees the project's folders (2 bind mount" in seen.message
+    empty = sharing_finding(local, checked=2, unseen=1)
+    assert empty.level == "warning" and "does not see" in empty.message and "sync" in empty.hint
+    unknown = sharing_finding(local, checked=0, unseen=0)
+    assert unknown.level == "info" and "not known" in unknown.message
+    far = sharing_finding(remote, checked=0, unseen=0)
+    assert far.level == "warning" and "another machine" in far.message and "sync" in far.hint
 
 
 def test_share_hints_fit_the_engine() -> None:
@@ -121,20 +135,12 @@ def test_share_hints_fit_the_engine() -> None:
     assert 'strategy = "rebuild"' in share_hint(None)
 
 
-def test_unreachable_engine_points_at_the_cli_context_devloop_does_not_read() -> None:
-    plain = unreachable_finding("the Docker Engine does not answer", None, None, None)
-    assert plain.level == "error" and "unix:///var/run/docker.sock" in plain.message
-    colima = ("colima", "unix:///Users/me/.colima/default/docker.sock")
-    finding = unreachable_finding("no answer", "start Docker", None, colima)
-    assert "export DOCKER_HOST=unix:///Users/me/.colima/default/docker.sock" in finding.hint
-    assert unreachable_finding("no answer", "start Docker", "tcp://x:1", colima).hint == "start Docker"
-
-
-def test_context_finding_only_when_the_cli_talks_to_another_engine() -> None:
-    assert context_finding(None, None) is None
-    assert context_finding("unix:///x.sock", ("colima", "unix:///y.sock")) is None
-    found = context_finding(None, ("colima", "unix:///y.sock"))
-    assert found is not None and found.level == "warning" and "DOCKER_HOST=unix:///y.sock" in found.hint
+def test_unreachable_engine_says_where_devloop_looked() -> None:
+    where = "context 'colima' (unix:///Users/me/.colima/default/docker.sock), from DOCKER_CONTEXT"
+    found = unreachable_finding("the Docker Engine does not answer", None, where)
+    assert found.level == "error" and where in found.message and "start Docker" in found.hint
+    assert "DOCKER_HOST" not in found.hint
+    assert unreachable_finding("no answer", "start Docker", where).hint == "start Docker"
 
 
 @pytest.mark.parametrize(
@@ -437,3 +443,15 @@ def test_broken_per_mount_and_per_service() -> None:
     assert [name for name, s in grouped.items() if s.broken] == ["api", "web"]
     assert grouped["api"].broken_checks == (checks[1],)
     assert checks[1].describe(Path("/p")) == "./app:/app"
+
+
+def test_a_remote_engines_mount_is_not_called_stale() -> None:
+    """What devloop copied into a remote engine's folder differs from the host: that is not a
+    replaced host folder, and recreating would not help."""
+    remote = engine_kind(LINUX, "ssh://me@box", "linux")
+    for status in (MountStatus.EMPTY, MountStatus.STALE, MountStatus.DIFFERENT):
+        found = mount_finding("web", "./site:/www", status, "detail", kind=remote)
+        assert found is not None and found.level == "warning" and "engine's machine" in found.message
+        assert "force-recreate" not in found.hint and "another machine" in found.hint
+    local = mount_finding("web", "./site:/www", MountStatus.STALE, "detail", kind=None)
+    assert local is not None and local.level == "error"
