@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import docker
-import docker.errors
 from docker.context import Context, ContextAPI
 from docker.context.config import get_context_id
 from docker.tls import TLSConfig
@@ -63,13 +62,7 @@ class Endpoint:
             kwargs["timeout"] = timeout
         if version is not None:
             kwargs["version"] = version
-        try:
-            return docker.DockerClient(**kwargs)
-        except docker.errors.DockerException as exc:
-            raise DevloopError(
-                f"devloop cannot use the engine at {self.describe()}: {exc}",
-                "check the address (`docker context inspect`) or choose another engine with --context",
-            ) from exc
+        return docker.DockerClient(**kwargs)  # asks the engine its API version: may raise
 
 
 def config_dir(environ: Mapping[str, str]) -> Path:

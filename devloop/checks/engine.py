@@ -97,7 +97,8 @@ def share_hint(kind: EngineKind | None) -> str:
 def unreachable_finding(message: str, hint: str | None, endpoint: str) -> Finding:
     """The engine does not answer: say which one devloop (and so docker compose) looked at."""
     advice = hint or "start Docker (Docker Desktop, Colima, or dockerd) and try again"
-    return Finding("error", None, "engine", f"{message} (devloop looked at {endpoint})", advice)
+    where = "" if endpoint in message else f" (devloop looked at {endpoint})"
+    return Finding("error", None, "engine", message + where, advice)
 
 
 def sharing_finding(kind: EngineKind, checked: int, unseen: int) -> Finding:

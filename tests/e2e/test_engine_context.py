@@ -65,12 +65,12 @@ def main_host() -> str:
     ).stdout.strip()
 
 
-def docker_config(folder: Path, engine: SecondEngine) -> Path:
-    """A DOCKER_CONFIG with one context for `engine` (made by the docker CLI) and the compose
+def docker_config(folder: Path, host: str, name: str = CONTEXT) -> Path:
+    """A DOCKER_CONFIG with one context `name` for `host` (made by the docker CLI) and the compose
     plugin of the test bed."""
     folder.mkdir()
     subprocess.run(
-        ["docker", "context", "create", CONTEXT, "--docker", f"host={engine.host}"],
+        ["docker", "context", "create", name, "--docker", f"host={host}"],
         env={**os.environ, "DOCKER_CONFIG": str(folder)},
         capture_output=True,
         check=True,
@@ -109,7 +109,7 @@ def on_context(
 ) -> Iterator[ContextStack]:
     """The busybox project with the second engine named in one of the CLI's ways; DOCKER_HOST
     is emptied (the CLI, like devloop, takes an empty one as unset)."""
-    config = docker_config(tmp_path / "docker-config", second_engine)
+    config = docker_config(tmp_path / "docker-config", second_engine.host)
     stack = busybox_stack(tmp_path, COMPOSE, env={"DOCKER_CONFIG": str(config), "DOCKER_HOST": ""})
     args: tuple[str, ...] = ()
     if request.param == "DOCKER_CONTEXT":
@@ -225,27 +225,13 @@ def test_an_ssh_engine_that_cannot_see_the_project_gets_edits_through_sync(
     try:
         load_image(engine.host, BUSYBOX)
         with ssh_in_front_of(engine, tmp_path / "ssh") as ssh:
-            config = tmp_path / "docker-config"
-            subprocess.run(
-                ["docker", "context", "create", "dl-ssh", "--docker", f"host={ssh.url}"],
-                env={**os.environ, "DOCKER_CONFIG": str(config)},
-                capture_output=True,
-                check=True,
-            )
-            plugins = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker") / "cli-plugins"
-            if plugins.is_dir():
-                (config / "cli-plugins").symlink_to(plugins)
+            config = docker_config(tmp_path / "docker-config", ssh.url, "dl-ssh")
             stack.env.update(
                 DOCKER_CONFIG=str(config), DOCKER_HOST="", DOCKER_CONTEXT="dl-ssh", PATH=ssh.path
             )
             try:
-                planned = subprocess.run(
-                    [sys.executable, "-m", "devloop", "plan", "--json"],
-                    cwd=stack.directory,
-                    env=stack.environ(),
-                    capture_output=True,
-                    text=True,
-                )
+                remote = ContextStack(stack, engine, ())
+                planned = remote.devloop("plan", "--json")
                 assert planned.returncode == 0, planned.stderr
                 web = json.loads(planned.stdout)["services"]["web"]
                 assert web["strategy"] == "sync" and "does not see" in web["reason"], web
@@ -259,14 +245,7 @@ def test_an_ssh_engine_that_cannot_see_the_project_gets_edits_through_sync(
                     after=mark, event="action", service="web", action="sync", status="succeeded", timeout=60
                 )
                 assert stack.exec("web", "cat", "/www/index.html") == "hello v2\n"
-                doctor = subprocess.run(
-                    [sys.executable, "-m", "devloop", "doctor", "--json"],
-                    cwd=stack.directory,
-                    env=stack.environ(),
-                    capture_output=True,
-                    text=True,
-                )
-                findings = json.loads(doctor.stdout)["findings"]
+                _, findings = remote.doctor()
                 engine_finding = next(f for f in findings if f["check"] == "engine")
                 assert (
                     f"context 'dl-ssh' ({ssh.url})" in engine_finding["message"]
