@@ -29,7 +29,20 @@ _WRAPPERS = {
     "bundle exec": "",
     "pipenv run": "",
     "uv run": "--with --python -p --env-file --project --directory --extra --group --package",
+    # prefixes that time, prioritise, pin or limit a command, then run it
+    "time": "-f --format -o --output",
+    "nice": "-n --adjustment",
+    "ionice": "-c --class -n --classdata",
+    "stdbuf": "-i -o -e --input --output --error",
+    "timeout": "-s --signal -k --kill-after",
+    "chrt": "-T -P -D --sched-runtime --sched-period --sched-deadline",
+    "taskset": "",
+    "nohup": "",
+    "setsid": "",
 }
+# Wrappers whose first positional arguments are theirs, not the command's: `timeout 30 CMD`,
+# `chrt 10 CMD` (a priority), `taskset 0x3 CMD` (a CPU mask).
+_LEADING = {"timeout": 1, "chrt": 1, "taskset": 1}
 
 
 def split_command(value: str | Sequence[str] | None) -> list[str]:
@@ -104,7 +117,8 @@ def peel(args: list[str], env: dict[str, str], known: Callable[[str], bool]) -> 
         if key in _WRAPPERS:
             rest = rest[key.count(" ") :]  # what follows the wrapper's options (and `--`) is the command
             found = positionals(rest, _WRAPPERS[key].split())
-            return rest[found[0] :] if found else None
+            skip = _LEADING.get(key, 0)
+            return rest[found[skip] :] if len(found) > skip else None
     return None
 
 

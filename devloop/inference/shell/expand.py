@@ -25,6 +25,7 @@ class Ran:
 ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.DOTALL)
 _REFERENCE = re.compile(r"\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*|[0-9#@*?$!-])")
 _PARAMETER = re.compile(r"(#?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[#@*?])(:?[-=+?]|##?|%%?)?(.*)", re.DOTALL)
+_ARRAY = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}")  # "${args[@]}", after quote removal
 _FILE_TESTS = frozenset("-f -d -e -x -s -r -w -L -h -p -S -b -c -O -G -N -t".split())
 
 
@@ -41,6 +42,7 @@ class State:
         self.lines: dict[str, int] = {}
         self.auto_export = False
         self.functions: dict[str, tuple[Node, ...]] = {}  # defined so far: name -> body
+        self.arrays: dict[str, tuple[str, ...]] = {}  # bash arrays: `args=(--watch)`
         self.depth = 0  # function calls being run
 
     def child_env(self, extra: Mapping[str, str] = {}) -> dict[str, str]:  # noqa: B006 - read only
@@ -92,6 +94,15 @@ class State:
             return next((current[:i] for i in cuts if glob(current[i:], operand)), current)
         return None
 
+    def assign(self, name: str, value: str) -> None:
+        """`name=value`, or a bash array `name=(a b)`, whose `$name` is its first element."""
+        self.arrays.pop(name, None)
+        if value.startswith("(") and value.endswith(")"):
+            elements = tuple(value[1:-1].split())
+            self.arrays[name] = elements
+            value = elements[0] if elements else ""
+        self.vars[name] = value
+
     def lookup(self, name: str) -> str | None:
         if name.isdigit():
             index = int(name)
@@ -110,6 +121,13 @@ class State:
         for word in raw:
             if word in ("$@", "${@}", "$*", "${*}"):
                 out += self.args
+                continue
+            array = _ARRAY.fullmatch(word)
+            if array is not None:
+                name = array.group(1)
+                if name in self.unknown:
+                    return None
+                out += self.arrays.get(name, (self.vars[name],) if self.vars.get(name) else ())
                 continue
             expanded = self.expand(word)
             if expanded is None:

@@ -125,7 +125,7 @@ def _guard(guard: Command, following: Sequence[Node], state: State) -> bool:
 
 
 def _command(command: Command, state: State) -> None:
-    raw = list(command.words)
+    raw = _join_arrays(command.words)
     prefix: dict[str, str] = {}
     while raw and ASSIGNMENT.fullmatch(raw[0]):
         name, value = ASSIGNMENT.fullmatch(raw.pop(0)).groups()  # type: ignore[union-attr]
@@ -137,7 +137,8 @@ def _command(command: Command, state: State) -> None:
             state.unknown.discard(name)
         state.lines[name] = command.line
     if not raw:  # assignments only: shell variables
-        state.vars.update(prefix)
+        for name, value in prefix.items():
+            state.assign(name, value)
         if state.auto_export:
             state.exported.update(prefix)
         return
@@ -156,12 +157,25 @@ def _command(command: Command, state: State) -> None:
     words = state.words(raw) or tuple(state.expand(w) or "" for w in raw)
     if command.sep == "&":
         return  # in the background: not the main command
+    if words and words[0] == "time":  # the shell's keyword times what follows, a function too
+        words = words[2:] if words[1:2] == ("-p",) else words[1:]
     if words and words[0] in state.functions:
         _call(words, command, state)
         return
     ran = Ran(words, command.line, tuple(prefix.items()))
     state.before.append(ran)
     state.last = ran
+
+
+def _join_arrays(words: Sequence[str]) -> list[str]:
+    """`args=(--sourcemap --watch)` arrives as two words: one again, as bash reads it."""
+    joined: list[str] = []
+    for word in words:
+        if joined and joined[-1].count("(") > joined[-1].count(")") and ASSIGNMENT.fullmatch(joined[-1]):
+            joined[-1] += " " + word
+        else:
+            joined.append(word)
+    return joined
 
 
 def _call(words: tuple[str, ...], command: Command, state: State) -> None:
@@ -190,7 +204,7 @@ def _builtin(head: str, args: list[str], line: int, state: State) -> None:
                 if value is None:
                     state.unknown.add(name)
                 else:
-                    state.vars[name] = value
+                    state.assign(name, value)
                     state.unknown.discard(name)
                 state.lines[name] = line
             if head == "export" and not arg.startswith("-"):

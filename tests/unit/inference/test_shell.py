@@ -238,3 +238,47 @@ def test_a_function_named_by_the_first_argument_is_called() -> None:
 def test_a_recursive_function_cannot_be_told() -> None:
     run = run_script("loop() {\n  loop\n}\nloop\n")
     assert run.argv is None and "nested too deep" in run.why
+
+
+TASK_RUNNER = """\
+#!/usr/bin/env bash
+set -o errexit
+
+_dc() {
+  docker compose "${DC}" "${@}"
+}
+
+assets:watch() {
+  # the watcher's flags depend on the environment, collected in an array
+  local args=()
+
+  if [ "${NODE_ENV:-}" == "production" ]; then
+    args=(--minify)
+  elif [ "${APP_ENV:-}" == "dev" ]; then
+    args=(--sourcemap --watch)
+  fi
+
+  bundler-cli src/*.js --outdir=public "${args[@]}"
+}
+
+TIMEFORMAT=$'\\nTask completed in %3lR'
+time "${@:-help}"
+"""
+
+
+@pytest.mark.parametrize(
+    ("env", "flags"),
+    [({"APP_ENV": "dev"}, ("--sourcemap", "--watch")), ({"NODE_ENV": "production"}, ("--minify",)), ({}, ())],
+)
+def test_a_task_runner_timing_a_function_that_fills_an_array(
+    env: dict[str, str], flags: tuple[str, ...]
+) -> None:
+    """`time "$@"` calls the function named by the first argument; `"${args[@]}"` is the array's words."""
+    run = run_script(TASK_RUNNER, env, ["assets:watch"])
+    assert run.argv == ("bundler-cli", "src/*.js", "--outdir=public", *flags)
+    assert (22, "assets:watch()") in run.decided
+
+
+def test_an_array_element_and_a_plain_variable_as_an_array() -> None:
+    text = 'opts=(-p 8000)\nname=web\nexec serve "$opts" "${name[@]}" "${opts[*]}"\n'
+    assert run_script(text).argv == ("serve", "-p", "web", "-p", "8000")
