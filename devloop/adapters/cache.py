@@ -1,4 +1,5 @@
-"""What devloop remembers between runs: when an image was last confirmed to match its files.
+"""What devloop remembers between runs: when an image was last confirmed to match its files, and
+the content of the files its build read (a manifest per image id).
 
 A fully cached rebuild keeps the image's old Created time, so Created alone would call the
 image stale at every start; a build that produced this very image id confirms it instead."""
@@ -9,6 +10,9 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+
+# relative path in the build context -> (size, mtime in ns, SHA-256 of the content)
+Manifest = dict[str, tuple[int, int, str]]
 
 
 def state_file() -> Path:
@@ -106,3 +110,44 @@ def record_image_file(image_id: str, path: str, text: str | None) -> None:
 
 def is_cached(value: object) -> bool:
     return value is not _NOT_CACHED
+
+
+def _manifests() -> Path:
+    return state_file().with_name("manifests")
+
+
+def _manifest_file(image_id: str) -> Path:
+    return _manifests() / (image_id.rpartition(":")[2] + ".json")
+
+
+def manifest(image_id: str) -> Manifest | None:
+    """The build inputs an image was made from, as devloop recorded them; None when unknown."""
+    data = _read(_manifest_file(image_id))
+    files = data.get("files")
+    if not isinstance(files, dict):
+        return None
+    return {
+        k: (int(v[0]), int(v[1]), str(v[2])) for k, v in files.items() if isinstance(v, list) and len(v) == 3
+    }
+
+
+def build_manifest(build: str) -> Manifest | None:
+    """The newest manifest recorded for a build (its context, Dockerfile and target): the digests of
+    files whose size and time did not change since are not computed again."""
+    latest = _read(_manifests() / "builds.json").get(build)
+    return manifest(latest) if isinstance(latest, str) else None
+
+
+def record_manifest(image_id: str, build: str, files: Manifest) -> None:
+    """Remember the build inputs of an image; the 64 newest images are kept."""
+    folder = _manifests()
+    _write(_manifest_file(image_id), {"build": build, "files": files})
+    index = _read(folder / "builds.json")
+    index[build] = image_id
+    _write(folder / "builds.json", dict(list(index.items())[-256:]))
+    try:
+        kept = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        for old in [p for p in kept if p.name != "builds.json"][:-64]:
+            old.unlink()
+    except OSError:
+        pass  # losing a manifest only costs reading the files from the image

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import tarfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import docker
 import docker.errors
 import requests.exceptions
 
-from devloop.adapters import cache
 from devloop.adapters.endpoint import Endpoint, choose_endpoint
 from devloop.errors import EngineError
 from devloop.inference.process import ImageProcess
@@ -30,6 +31,14 @@ class ContainerState:
     image_id: str
     status: str
     started_at: str
+
+
+def digest(handle: BinaryIO) -> str:
+    """SHA-256 of a file's content, read in chunks: how devloop compares a file with an image's copy."""
+    hasher = hashlib.sha256()
+    while chunk := handle.read(1 << 20):
+        hasher.update(chunk)
+    return hasher.hexdigest()
 
 
 @contextmanager
@@ -95,35 +104,25 @@ class Engine:
         volumes = tuple(sorted(config.get("Volumes") or {}))
         return ImageProcess(tuple(entrypoint) if entrypoint else None, tuple(cmd) if cmd else None, volumes)
 
-    def image_file(self, name: str, path: str, max_bytes: int = 256 << 10) -> str | None:
-        """The text of a file in a local image (a start script only the image has), or None when the
-        image or the file is not there, or it is binary. Read from a container created (never started)
-        from the image, then removed; remembered per image id."""
-        image_id = self.image_id(name)
-        if image_id is None:
-            return None
-        cached = cache.image_file(image_id, path)
-        if cache.is_cached(cached):
-            return cached if isinstance(cached, str) else None
+    @contextmanager
+    def created(self, image_id: str) -> Iterator[str | None]:
+        """A container created (never started) from a local image, for `docker cp` reads of the
+        image's files; removed afterwards. None when it cannot be created."""
         api = self.client.api
-        with engine_errors(f"reading {path} from image {name}"):
+        with engine_errors("reading files from an image"):
             try:
                 created = api.create_container(
                     image_id, entrypoint=["/devloop-reads-files-only"], network_disabled=True,
                     labels={"devloop.purpose": "read-image-file"},
                 )  # fmt: skip
             except docker.errors.APIError:
-                return None
+                created = None
             try:
-                data = self.archive_read(created["Id"], path, max_bytes)
+                yield created["Id"] if created else None
             finally:
-                try:
-                    api.remove_container(created["Id"], force=True)
-                except docker.errors.APIError:
-                    pass
-        text = data.decode(errors="replace") if data is not None and b"\0" not in data else None
-        cache.record_image_file(image_id, path, text)
-        return text
+                if created:
+                    with contextlib.suppress(docker.errors.APIError):
+                        api.remove_container(created["Id"], force=True)
 
     def image_id(self, name: str) -> str | None:
         with engine_errors(f"inspecting image {name}"):
@@ -267,6 +266,27 @@ class Engine:
             except _ArchiveBudget:
                 return None
         return None
+
+    def archive_digests(
+        self, container_id: str, path: str, wanted: set[str], max_bytes: int = 512 << 20
+    ) -> dict[str, str]:
+        """SHA-256 of the regular files in the archive of `path` (`docker cp`) whose names (under
+        the archive's top folder, with /) are in `wanted`; files not found, or past `max_bytes` of
+        archive, are left out."""
+        found: dict[str, str] = {}
+        with self._archive(container_id, path, max_bytes) as members:
+            try:
+                for member in members if members is not None else ():
+                    name = member.name.partition("/")[2] if "/" in member.name else ""
+                    if member.isfile() and (name in wanted or (not name and "" in wanted)):
+                        handle = members.extractfile(member)
+                        if handle is not None:
+                            found[name] = digest(handle)
+                    if len(found) == len(wanted):
+                        break
+            except (_ArchiveBudget, tarfile.TarError):
+                pass
+        return found
 
     @contextmanager
     def _archive(self, container_id: str, path: str, max_bytes: int) -> Iterator[Any]:

@@ -36,7 +36,7 @@ def stale_image_finding(services: Sequence[str], image: str, reason: str) -> Fin
         "warning",
         services[0] if len(services) == 1 else None,
         "stale-image",
-        f"image {image} is older than its build inputs: {reason}",
+        f"image {image} does not match its build inputs: {reason}",
         f"rebuild: docker compose up -d --build {names} (devloop up does this when files change)",
     )
 

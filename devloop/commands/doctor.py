@@ -37,9 +37,10 @@ from devloop.checks.mounts import MountCheck, MountStatus
 from devloop.checks.writes import env_path_findings, lost_write_findings, lost_writes
 from devloop.errors import DevloopError, EngineError
 from devloop.load.context import load_context
-from devloop.load.staleness import baked_is_stale, parse_docker_time
+from devloop.load.staleness import stale_builds
 from devloop.model.dockerfile import read_dockerfile
 from devloop.model.ignore import NOISE_DIRS
+from devloop.planning.catchup import catch_up
 from devloop.planning.planner import ProjectPlan, ServicePlan, show
 from devloop.ui import doctor as ui_doctor
 from devloop.ui import plan as ui
@@ -104,7 +105,7 @@ def project_findings(
     checked: list[MountCheck] = []  # filled by the container jobs
     jobs: list[Future[list[Finding]]] = [
         *(pool.submit(_guarded, _container_findings, engine, plan, c, kind, checked) for c in containers),
-        *(pool.submit(_guarded, _image_findings, engine, group) for group in _build_groups(plan)),
+        *(pool.submit(_guarded, _image_findings, engine, plan, group) for group in _build_groups(plan)),
         *(pool.submit(_guarded, _command_findings, engine, s) for s in plan.services if s.verdict.reloads),
         pool.submit(_guarded, _appledouble_findings, plan),
         pool.submit(_guarded, _filesystem_findings, plan),
@@ -201,27 +202,20 @@ def _build_groups(plan: ProjectPlan) -> list[list[ServicePlan]]:
     return list(groups.values())
 
 
-def _image_findings(engine: Engine, group: list[ServicePlan]) -> list[Finding]:
-    """Build inputs newer than the image: walked once per build and image age."""
+def _image_findings(engine: Engine, plan: ProjectPlan, group: list[ServicePlan]) -> list[Finding]:
+    """Build inputs that differ from the image, where an edit of them would rebuild (or sync) the
+    service: what `devloop up` catches up at start."""
     findings: list[Finding] = []
-    verdicts: dict[tuple[int, tuple[str, ...]], str | None] = {}
-    stale: dict[str, list[ServicePlan]] = {}
     for service_plan in group:
-        image = service_plan.service.image or ""
-        created = parse_docker_time(engine.image_created(image) or "")
-        if created is None:
+        if engine.image_id(service_plan.service.image or "") is None:
+            image = service_plan.service.image
             text, hint = f"image {image} is not built yet", f"docker compose build {service_plan.name}"
             findings.append(Finding("info", service_plan.name, "stale-image", text, hint))
-            continue
-        key = (int(created), tuple(str(b.source) for b in service_plan.service.binds))
-        if key not in verdicts:
-            verdicts[key] = baked_is_stale(service_plan, created)
-        reason = verdicts[key]
-        if reason:
-            stale.setdefault(reason, []).append(service_plan)
-    for reason, plans in stale.items():
-        images = ", ".join(dict.fromkeys(p.service.image or "" for p in plans))
-        findings.append(stale_image_finding([p.name for p in plans], images, reason))
+    names = {p.name for p in group}
+    for decision in catch_up(plan, stale_builds(engine, group), {}):
+        if decision.service in names:
+            image = plan.service(decision.service).service.image or ""
+            findings.append(stale_image_finding([decision.service], image, decision.reason))
     return findings
 
 

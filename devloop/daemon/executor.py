@@ -100,7 +100,7 @@ class Executor:
         renew = any(p.renews_anon_volumes for p in plans)
         outcome = await compose.up(shared.context.options, names, build=True, renew_anon_volumes=renew)
         if outcome.ok:
-            await anyio.to_thread.run_sync(self.images.confirm, names, build_started)
+            shared.in_thread(self.images.confirm, names, build_started)  # the service is live already
             shared.in_thread(self.images.prune)
         if outcome.engine_down or (not outcome.ok and not await shared.health.check()):
             shared.health.mark_down("it stopped answering during a rebuild")

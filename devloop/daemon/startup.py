@@ -5,19 +5,21 @@ returns."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import anyio
 
 from devloop import events
-from devloop.adapters import cache, compose
+from devloop.adapters import compose
 from devloop.daemon.images import Images
 from devloop.daemon.scheduler import Scheduler
 from devloop.daemon.shared import Shared
 from devloop.errors import DevloopError
 from devloop.load.context import load_context
-from devloop.load.staleness import baked_is_stale, files_under, mounted_is_stale, parse_docker_time
-from devloop.model.project import Action
-from devloop.planning.planner import Decision
+from devloop.load.staleness import files_under, mounted_newer, parse_docker_time, stale_builds
+from devloop.model.project import Action, Strategy
+from devloop.planning.catchup import Stale, catch_up
+from devloop.planning.planner import Decision, ServicePlan
 
 
 class Startup:
@@ -104,34 +106,29 @@ class Startup:
                 self.scheduler.submit([Decision(plan.name, Action.SYNC, f"catch-up: {reason}", paths)])
 
     async def catch_up(self, only: set[str] | None = None) -> None:
-        """Act once on services whose running code is older than their files."""
+        """Act once on what changed while devloop was not running: build inputs that differ from a
+        service's image, files under its binds newer than its container; routed as a live edit."""
         shared = self.shared
         states = await anyio.to_thread.run_sync(shared.engine.states, shared.context.project.name)
         started = {s.service: parse_docker_time(s.started_at) for s in states if s.status == "running"}
-        found: list[Decision] = []  # submitted together, so a shared build gets one command
-        for plan in shared.watched:
-            if only is not None and plan.name not in only:
-                continue
-            reason: str | None = None
-            action = Action.REBUILD
-            if plan.service.build is not None and plan.service.image:
-                built = await anyio.to_thread.run_sync(self._image_time, plan.service.image)
-                if built is not None:
-                    reason = await anyio.to_thread.run_sync(baked_is_stale, plan, built)
-            container_started = started.get(plan.name)
-            if reason is None and container_started is not None:
-                reason = await anyio.to_thread.run_sync(mounted_is_stale, plan, container_started)
-                action = Action.RESTART
-            if reason is not None:
-                shared.emit(events.CatchUp(service=plan.name, action=str(action), reason=reason))
-                found.append(Decision(plan.name, action, f"catch-up: {reason}", ()))
-        self.scheduler.submit(found)
+        plans = [p for p in shared.watched if only is None or p.name in only]
+        baked, mounted = await anyio.to_thread.run_sync(self._stale, plans, started)
+        found = catch_up(shared.context.plan, baked, mounted)
+        for decision in found:
+            reason = decision.reason
+            shared.emit(events.CatchUp(service=decision.service, action=str(decision.action), reason=reason))
+        # submitted together, so a shared build gets one command
+        self.scheduler.submit([replace(d, reason=f"catch-up: {d.reason}") for d in found])
 
-    def _image_time(self, image: str) -> float | None:
-        """When the image was built, or last confirmed by a build to match its files."""
-        engine = self.shared.engine
-        created = parse_docker_time(engine.image_created(image) or "")
-        image_id = engine.image_id(image)
-        confirmed = cache.verified_at(image_id) if image_id else None
-        times = [t for t in (created, confirmed) if t is not None]
-        return max(times) if times else None
+    def _stale(
+        self, plans: list[ServicePlan], started: dict[str, float | None]
+    ) -> tuple[dict[str, list[Stale]], dict[str, list[Stale]]]:
+        """Per service: the build inputs that differ from its image; the bound files newer than its
+        container (where an edit there may restart it)."""
+        baked = stale_builds(self.shared.engine, plans)
+        mounted: dict[str, list[Stale]] = {}
+        for plan in plans:
+            container_started = started.get(plan.name)
+            if container_started is not None and plan.strategy in (Strategy.RESTART, Strategy.RELOAD):
+                mounted[plan.name] = mounted_newer(plan, container_started)
+        return baked, mounted

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from devloop.adapters.compose import ComposeOptions
 from devloop.adapters.engine import Engine
+from devloop.adapters.image_reads import image_file
 from devloop.adapters.mounts import verify_mounts
 from devloop.checks.mounts import MountCheck, MountStatus
 from devloop.errors import EngineError
@@ -73,7 +75,8 @@ def load_context(
             lookup = engine.image_process
         except EngineError as exc:
             note = f"image commands not read ({exc.message}); using the Dockerfiles"
-    facts = collect_facts(project, lookup, engine.image_file if lookup is not None and engine else None)
+    reader = partial(image_file, engine) if lookup is not None and engine is not None else None
+    facts = collect_facts(project, lookup, reader)
     extra = [settings.source] if settings.source else []
     plan = plan_project(project, settings, facts, extra)
     checks: list[MountCheck] = []

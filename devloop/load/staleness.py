@@ -1,19 +1,31 @@
-"""Edits made while devloop was not running: find services whose running code is older than
-their files, so `devloop up` acts on them once at start."""
+"""Edits made while devloop was not running: the build inputs that differ from a service's image,
+and the bind-mounted files newer than its container, for planning/catchup.py to route.
+
+A file's time is only a cheap first test; its content is the truth: compared with the manifest
+devloop recorded when it built the image (load/manifest.py), else with the file in the image."""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
+from devloop.adapters import cache
+from devloop.adapters.engine import Engine
+from devloop.adapters.image_reads import image_digests
+from devloop.load.manifest import build_files, build_key, entry
 from devloop.model.ignore import NOISE_DIRS, noise_reason
-from devloop.model.project import Action, Strategy
-from devloop.planning.planner import Decision, ServicePlan
+from devloop.planning.catchup import Stale
+from devloop.planning.copymap import image_paths
+from devloop.planning.planner import ServicePlan
 
 _DOCKER_TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$")
+SLACK_S = 1.0  # file systems and the engine's clock may round times
+# container paths -> SHA-256 of the image's regular files there (missing ones left out)
+ImageDigests = Callable[[Sequence[str]], Mapping[str, str]]
 
 
 def parse_docker_time(text: str) -> float | None:
@@ -26,69 +38,113 @@ def parse_docker_time(text: str) -> float | None:
     return datetime.fromisoformat(f"{seconds}.{(fraction or '0')[:6]:0<6}{zone}").timestamp()
 
 
-def newest_file(root: Path, skip: Callable[[str], bool]) -> tuple[float, str | None]:
-    """The newest modification time under `root` (a folder or file), not following symlinks."""
-    best: tuple[float, str | None] = (0.0, None)
-    if root.is_file():
-        return (root.stat().st_mtime, str(root))
-    stack = [str(root)]
-    while stack:
-        folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
+def stale_builds(engine: Engine, plans: Sequence[ServicePlan]) -> dict[str, list[Stale]]:
+    """Per service with a build and a local image: the build inputs that differ from that image.
+    Services of one build and image are compared once."""
+    found: dict[str, list[Stale]] = {}
+    compared: dict[tuple[str, str], list[Stale]] = {}
+    for plan in plans:
+        image = plan.service.image
+        image_id = engine.image_id(image) if plan.service.build is not None and image else None
+        built = image_time(engine, image or "", image_id) if image_id else None
+        if image_id is None or built is None:
             continue
-        for entry in entries:
-            if skip(entry.path) or noise_reason(entry.path):
-                continue
+        key = (image_id, build_key(plan))
+        if key not in compared:
+            compared[key] = baked_differences(plan, image_id, built, partial(image_digests, engine, image_id))
+        found[plan.name] = compared[key]
+    return found
+
+
+def image_time(engine: Engine, image: str, image_id: str) -> float | None:
+    """When the image was built, or last confirmed by a build to match its files (a fully cached
+    build keeps an older Created time)."""
+    created = parse_docker_time(engine.image_created(image) or "")
+    confirmed = cache.verified_at(image_id)
+    times = [t for t in (created, confirmed) if t is not None]
+    return max(times) if times else None
+
+
+def baked_differences(
+    plan: ServicePlan, image_id: str, image_time: float, read: ImageDigests | None
+) -> list[Stale]:
+    """The build inputs whose content differs from what the image was built from. A file in the
+    image's manifest is compared with it; one without, older than the image, is taken as built from
+    (and added to the manifest); a newer one is compared with its copy in the image (`read`)."""
+    build = plan.service.build
+    assert build is not None
+    known = cache.manifest(image_id)
+    files = build_files(plan)
+    kept: cache.Manifest = {}
+    stale: list[Stale] = []
+    newer: list[str] = []
+    for relative, (path, st) in files.items():
+        recorded = known.get(relative) if known is not None else None
+        if recorded is None and st.st_mtime > image_time + SLACK_S:
+            newer.append(relative)
+            continue
+        found = entry(path, st, recorded)
+        if found is None:
+            continue  # unreadable: a rebuild would refuse it too (adapters/build_inputs.py)
+        if recorded is not None and found[2] != recorded[2]:
+            kept[relative] = recorded  # the image keeps the old content
+            stale.append(Stale(path, "differs from the content its image was built from"))
+        else:
+            kept[relative] = found
+    for relative in sorted(set(known or ()) - set(files)):
+        kept[relative] = (known or {})[relative]  # the image still has it
+        stale.append(Stale(build.context / relative, "was deleted; its image was built with it"))
+    stale += _against_image(plan, newer, files, read, kept)
+    if kept != known:
+        cache.record_manifest(image_id, build_key(plan), kept)
+    return stale
+
+
+def _against_image(
+    plan: ServicePlan,
+    newer: Sequence[str],
+    files: Mapping[str, tuple[Path, os.stat_result]],
+    read: ImageDigests | None,
+    kept: cache.Manifest,
+) -> list[Stale]:
+    """Files newer than the image and not in its manifest: compared with their copies in the image."""
+    build = plan.service.build
+    assert build is not None
+    where = {r: image_paths(plan.dockerfile, build.target, r) for r in newer}
+    wanted = sorted({str(p) for paths in where.values() for p in paths})
+    theirs = read(wanted) if wanted and read is not None else {}
+    stale: list[Stale] = []
+    for relative in newer:
+        path, st = files[relative]
+        mine = entry(path, st)
+        if mine is None:
+            continue
+        if not where[relative]:
+            how = "changed after its image was built (no COPY of its final stage shows a copy to compare)"
+            stale.append(Stale(path, how))
+            continue
+        missing = [p for p in where[relative] if str(p) not in theirs]
+        differing = [p for p in where[relative] if theirs.get(str(p), mine[2]) != mine[2]]
+        if missing:
+            stale.append(Stale(path, f"is not in its image at {missing[0]}"))
+        elif differing:
+            stale.append(Stale(path, f"differs from its copy in the image ({differing[0]})"))
+        else:
+            kept[relative] = mine
+    return stale
+
+
+def mounted_newer(plan: ServicePlan, started_at: float, limit: int = 20000) -> list[Stale]:
+    """Files under the service's code binds changed after its container started."""
+    found: list[Stale] = []
+    for source, *_ in plan.code_binds:
+        for path in files_under(Path(source), limit):
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in NOISE_DIRS:
-                        stack.append(entry.path)
-                elif entry.is_file(follow_symlinks=False):
-                    mtime = entry.stat(follow_symlinks=False).st_mtime
-                    if mtime > best[0]:
-                        best = (mtime, entry.path)
+                if path.stat().st_mtime > started_at + SLACK_S:
+                    found.append(Stale(path, "changed after the container started"))
             except OSError:
                 continue
-    return best
-
-
-def baked_is_stale(plan: ServicePlan, image_created: float) -> str | None:
-    """Why the image is older than the files baked into it, or None."""
-    build = plan.service.build
-    if build is None:
-        return None
-    binds = tuple(str(b.source) for b in plan.service.binds)
-
-    def skip(path: str) -> bool:
-        if any(path == b or path.startswith(b + os.sep) for b in binds):
-            return True
-        relative = os.path.relpath(path, build.context)
-        return not relative.startswith("..") and plan.dockerignore.excludes(relative)
-
-    mtime, newest = newest_file(build.context, skip)
-    for extra in (build.dockerfile, build.dockerignore):
-        if extra is not None and extra.is_file() and extra.stat().st_mtime > mtime:
-            mtime, newest = extra.stat().st_mtime, str(extra)
-    if newest is not None and mtime > image_created + 1:
-        return f"{os.path.relpath(newest, plan.base)} changed after its image was built"
-    return None
-
-
-def mounted_is_stale(plan: ServicePlan, started_at: float) -> str | None:
-    """Why a restart-strategy service runs code older than its bind-mounted files, or None."""
-    if plan.strategy is not Strategy.RESTART:
-        return None
-    for bind in plan.service.binds:
-        mtime, newest = newest_file(bind.source, lambda _: False)
-        if newest is not None and mtime > started_at + 1:
-            return f"{os.path.relpath(newest, plan.base)} changed after the container started"
-    return None
-
-
-def catch_up_decision(service: str, action: Action, reason: str) -> Decision:
-    return Decision(service, action, f"catch-up: {reason}", ())
+    return found
 
 
 def files_under(root: Path, limit: int = 20000) -> list[Path]:

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from devloop.model.dockerfile import Copy, Stage
+from devloop.model.dockerfile import Copy, Dockerfile, Stage
 
 
 @dataclass(frozen=True)
@@ -90,3 +90,23 @@ def describe_mapping(stage: Stage | None, dockerfile_name: str = "Dockerfile") -
         owner = f" (owner {copy.chown})" if copy.chown else ""
         lines.append(f"{dockerfile_name}:{copy.line} {sources} -> {copy.destination}{owner}")
     return lines
+
+
+def image_paths(
+    dockerfile: Dockerfile | None, target: str | None, relative: str
+) -> tuple[PurePosixPath, ...]:
+    """Where a context file (relative, with /) is in the image a build of `target` makes: what the
+    COPY/ADD of that stage and of the stages it is built FROM put there. A file copied only into a
+    stage the image takes files from (`COPY --from`) is not there as such: ()."""
+    stage = dockerfile.stage(target) if dockerfile is not None else None
+    lineage: list[Stage] = []
+    while stage is not None and dockerfile is not None:
+        lineage.append(stage)
+        stage = dockerfile.stages[stage.parent] if stage.parent is not None else None
+    found: dict[PurePosixPath, None] = {}
+    for each in reversed(lineage):
+        for copy in each.copies:
+            landed = target_for(copy, relative, copy.raw_destination)
+            if landed is not None:
+                found[landed] = None
+    return tuple(found)
