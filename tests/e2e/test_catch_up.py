@@ -69,6 +69,16 @@ def images(stack: Stack) -> dict[str, str]:
     return {service: str(container(stack, service)["Image"]) for service in ("site", "mirror", "other")}
 
 
+def rebuilt_once(stack: Stack, run: DevloopProcess) -> dict[str, str]:
+    """site and mirror are rebuilt, each once (then devloop stops); the images after."""
+    for service in ("site", "mirror"):
+        run.wait_event(event="action", service=service, action="rebuild", status="succeeded", timeout=180)
+    assert run.stop() == 0
+    rebuilt = [e["service"] for e in run.matching(event="action", action="rebuild", status="started")]
+    assert sorted(rebuilt) == ["mirror", "site"]
+    return images(stack)
+
+
 def test_a_fresh_copy_touched_rebuilds_nothing_and_one_changed_file_rebuilds_its_builds_once(
     tmp_path: Path, devloop_runs: list[DevloopProcess]
 ) -> None:
@@ -103,12 +113,7 @@ def test_a_fresh_copy_touched_rebuilds_nothing_and_one_changed_file_rebuilds_its
         assert reason.startswith("./site/index.txt differs from the content its image was built from: "), (
             reason
         )
-        for service in ("site", "mirror"):
-            run.wait_event(event="action", service=service, action="rebuild", status="succeeded", timeout=180)
-        assert run.stop() == 0
-        rebuilt = [e["service"] for e in run.matching(event="action", action="rebuild", status="started")]
-        assert sorted(rebuilt) == ["mirror", "site"]
-        after = images(stack)
+        after = rebuilt_once(stack, run)
         assert after["other"] == built["other"]
         assert after["site"] != built["site"] and after["mirror"] != built["mirror"]
         assert read_in(stack, "site") == read_in(stack, "mirror") == index.read_text()
@@ -141,12 +146,7 @@ def test_an_image_built_by_hand_is_compared_through_its_own_files(
             "./site/lib/util.txt differs from its copy in the image (/www/lib/util.txt): "
         ), caught
         assert "more file" not in caught["site"]  # the touched files are the image's
-        for service in ("site", "mirror"):
-            run.wait_event(event="action", service=service, action="rebuild", status="succeeded", timeout=180)
-        assert run.stop() == 0
-        rebuilt = [e["service"] for e in run.matching(event="action", action="rebuild", status="started")]
-        assert sorted(rebuilt) == ["mirror", "site"]
-        after = images(stack)
+        after = rebuilt_once(stack, run)
         assert after["other"] == built["other"] and after["site"] != built["site"]
         assert read_in(stack, "mirror", "/www/lib/util.txt") == "util v2\n"
     finally:
