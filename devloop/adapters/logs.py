@@ -1,0 +1,268 @@
+"""Follow the output and state of every container of a compose project, across restarts and
+recreations, as `docker compose up` does: the engine's event stream says when a container of the
+project starts (a new one, or the same one again), and a worker thread per container and stream
+follows its log from there. The engine's timestamps make the hand-over exact: each follower keeps
+the time of its last line and resumes after it, so no line is lost or repeated. What the threads
+read waits in a bounded ring per service until the daemon takes it."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import anyio
+import docker.errors
+import requests.exceptions
+
+from devloop.adapters.engine import PROJECT_LABEL, SERVICE_LABEL
+
+RING = 2000  # lines kept per service until the daemon takes them
+STREAMS = ("stdout", "stderr")
+MAX_LINE = 64 << 10  # a line longer than this is cut
+_STATES = {"start": "running", "die": "exited", "destroy": "removed"}
+_GONE = (docker.errors.APIError, requests.exceptions.RequestException, OSError, ValueError)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    service: str
+    container: str  # the container's name
+    stream: str  # stdout | stderr
+    line: str
+    at: float  # the engine's time for the line (seconds since the epoch)
+
+
+@dataclass(frozen=True)
+class ContainerChange:
+    """A container of the project started, died, was removed, or its health changed."""
+
+    service: str
+    container: str  # name
+    id: str
+    status: str  # running | exited | removed (health changes keep "running")
+    at: float
+    exit_code: int | None = None
+    health: str | None = None  # starting | healthy | unhealthy, when it has a healthcheck
+
+
+Batch = tuple[list[LogLine], list[ContainerChange], dict[str, int]]
+
+
+def engine_time(stamp: str) -> int:
+    """Nanoseconds since the epoch of an RFC 3339 time as the engine writes it (up to 9 digits
+    of fraction, trailing zeros dropped)."""
+    stamp = stamp.strip().replace("Z", "+00:00")
+    seconds, _, rest = stamp.partition(".")
+    fraction, zone = "", ""
+    if rest:
+        cut = next((i for i, ch in enumerate(rest) if not ch.isdigit()), len(rest))
+        fraction, zone = rest[:cut], rest[cut:]
+    else:
+        for sign in ("+", "-"):
+            if sign in seconds[11:]:
+                at = seconds.rindex(sign)
+                seconds, zone = seconds[:at], seconds[at:]
+    whole = datetime.fromisoformat(seconds + (zone or "+00:00"))
+    return int(whole.timestamp()) * 1_000_000_000 + int((fraction or "0").ljust(9, "0")[:9])
+
+
+def split_stamp(raw: bytes) -> tuple[int, str] | None:
+    """(engine time in ns, line) of one line of a log read with timestamps."""
+    stamp, _, text = raw.partition(b" ")
+    try:
+        at = engine_time(stamp.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return at, text[:MAX_LINE].decode("utf-8", "replace").rstrip("\r")
+
+
+class _Follower:
+    """One stream (stdout or stderr) of one container, followed until the container stops; a
+    start meanwhile (`again`) makes it follow on from its last line."""
+
+    def __init__(self, logs: LogFollower, container_id: str, name: str, service: str, stream: str) -> None:
+        self.logs, self.id, self.name, self.service, self.stream = logs, container_id, name, service, stream
+        self.again = False
+        self.response: Any = None
+        self.thread = threading.Thread(target=self.run, name=f"logs {name} {stream}", daemon=True)
+
+    def run(self) -> None:
+        while not self.logs.closed:
+            with contextlib.suppress(*_GONE):
+                self.follow()
+            with self.logs.lock:
+                if not self.again or self.logs.closed:
+                    self.logs.followers.pop((self.id, self.stream), None)
+                    return
+                self.again = False
+
+    def follow(self) -> None:
+        key = (self.id, self.stream)
+        last = self.logs.last.get(key, self.logs.since_ns)
+        self.response = self.logs.client.api.logs(
+            self.id,
+            stdout=self.stream == "stdout",
+            stderr=self.stream == "stderr",
+            stream=True,
+            follow=True,
+            timestamps=True,
+            since=max(1, last // 1_000_000_000),  # whole seconds: what came before `last` is dropped below
+        )
+        if self.logs.closed:
+            self.response.close()
+            return
+        buffer = b""
+        for chunk in self.response:
+            buffer += chunk
+            *complete, buffer = buffer.split(b"\n")
+            buffer = buffer[-MAX_LINE:]
+            for raw in complete:
+                parsed = split_stamp(raw)
+                if parsed is None or parsed[0] <= last:
+                    continue
+                last = parsed[0]
+                self.logs.last[key] = last
+                self.logs.put(LogLine(self.service, self.name, self.stream, parsed[1], last / 1e9))
+
+    def close(self) -> None:
+        if self.response is not None:
+            with contextlib.suppress(Exception):
+                self.response.close()
+
+
+class LogFollower:
+    """The output and state changes of every container of `project` from `since` (seconds) on.
+    Blocking threads underneath; `receive()` hands batches to async code."""
+
+    def __init__(self, client: Any, project: str, since: float, ring: int = RING) -> None:
+        self.client = client
+        self.project = project
+        self.since_ns = int(since * 1e9)
+        self.ring = ring
+        self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)
+        self.lines: dict[str, deque[LogLine]] = {}
+        self.dropped: dict[str, int] = {}
+        self.changes: deque[ContainerChange] = deque(maxlen=ring)
+        self.followers: dict[tuple[str, str], _Follower] = {}
+        self.last: dict[tuple[str, str], int] = {}  # (container id, stream) -> ns of its last line
+        self.closed = False
+        self._events: Any = None
+        self._watcher = threading.Thread(target=self._watch_events, name="logs: engine events", daemon=True)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Listen to the engine's events first, then follow what already runs: a container that
+        starts in between is seen twice, and followed once."""
+        labels = {"label": [f"{PROJECT_LABEL}={self.project}"]}
+        self._events = self.client.api.events(decode=True, filters={"type": "container", **labels})
+        self._watcher.start()
+        for found in self.client.api.containers(filters=labels):
+            service = found.get("Labels", {}).get(SERVICE_LABEL, "")
+            name = (found.get("Names") or ["/?"])[0].lstrip("/")
+            self._follow(found["Id"], name, service)
+            self._state(found["Id"], name, service)
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            followers = list(self.followers.values())
+            self.changed.notify_all()
+        if self._events is not None:
+            with contextlib.suppress(Exception):
+                self._events.close()
+        for follower in followers:
+            follower.close()
+
+    # -- what the threads found -----------------------------------------------------------
+    def put(self, line: LogLine) -> None:
+        with self.lock:
+            ring = self.lines.setdefault(line.service, deque(maxlen=self.ring))
+            if len(ring) == self.ring:
+                self.dropped[line.service] = self.dropped.get(line.service, 0) + 1
+            ring.append(line)
+            self.changed.notify_all()
+
+    def _put_change(self, change: ContainerChange) -> None:
+        with self.lock:
+            self.changes.append(change)
+            self.changed.notify_all()
+
+    def take(self) -> Batch:
+        """What arrived since the last call: lines (in engine time order), state changes, and per
+        service how many lines the ring dropped meanwhile."""
+        with self.lock:
+            lines = sorted((line for ring in self.lines.values() for line in ring), key=lambda x: x.at)
+            changes = list(self.changes)
+            dropped = dict(self.dropped)
+            self.lines.clear()
+            self.changes.clear()
+            self.dropped.clear()
+        return lines, changes, dropped
+
+    def wait(self, timeout: float) -> bool:
+        """Block until something arrived (or `timeout`); False once closed."""
+        with self.lock:
+            self.changed.wait_for(lambda: self.closed or bool(self.lines) or bool(self.changes), timeout)
+            return not self.closed
+
+    async def receive(self) -> AsyncIterator[Batch]:
+        """Batches from `take()` as they come, until closed."""
+        while await anyio.to_thread.run_sync(self.wait, 1.0, abandon_on_cancel=True):
+            lines, changes, dropped = self.take()
+            if lines or changes or dropped:
+                yield lines, changes, dropped
+
+    # -- engine events --------------------------------------------------------------------
+    def _watch_events(self) -> None:
+        with contextlib.suppress(*_GONE):
+            for event in self._events:
+                self._on_event(event)
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        action = str(event.get("Action") or event.get("status") or "")
+        actor = event.get("Actor") or {}
+        attributes = actor.get("Attributes") or {}
+        container_id = str(actor.get("ID") or event.get("id") or "")
+        name, service = str(attributes.get("name", "")), str(attributes.get(SERVICE_LABEL, ""))
+        at = int(event.get("timeNano") or 0) / 1e9 or float(event.get("time") or 0)
+        if action == "start":
+            self._follow(container_id, name, service)
+        if action.startswith("health_status"):
+            health = action.partition(":")[2].strip()
+            self._put_change(ContainerChange(service, name, container_id, "running", at, health=health))
+        elif action in _STATES:
+            code = str(attributes.get("exitCode") or "")
+            exit_code = int(code) if action == "die" and code.isdigit() else None
+            self._put_change(ContainerChange(service, name, container_id, _STATES[action], at, exit_code))
+
+    def _follow(self, container_id: str, name: str, service: str) -> None:
+        with self.lock:
+            if self.closed:
+                return
+            for stream in STREAMS:
+                follower = self.followers.get((container_id, stream))
+                if follower is not None:
+                    follower.again = True  # its stream may end before it reads the new start
+                    continue
+                follower = _Follower(self, container_id, name, service, stream)
+                self.followers[(container_id, stream)] = follower
+                follower.thread.start()
+
+    def _state(self, container_id: str, name: str, service: str) -> None:
+        """The state of a container that was running before devloop listened."""
+        try:
+            state = self.client.api.inspect_container(container_id).get("State") or {}
+        except _GONE:
+            return
+        started = state.get("StartedAt") or ""
+        at = engine_time(started) / 1e9 if started else 0.0
+        health = (state.get("Health") or {}).get("Status")
+        status = str(state.get("Status") or "")
+        code = state.get("ExitCode") if status == "exited" else None
+        self._put_change(ContainerChange(service, name, container_id, status, at, code, health))
