@@ -120,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="recreate containers even when they wrote data outside volumes (with protect_data = true)",
     )
     up.add_argument("--debounce-ms", type=int, metavar="MS", help="quiet time before acting (default 300)")
+    shown = up.add_mutually_exclusive_group()
+    shown.add_argument("--no-logs", action="store_true", help="do not show the services' output")
+    shown.add_argument(
+        "--logs", metavar="SERVICE,...", help="show only these services' output (default: the `logs` setting)"
+    )
 
     plan = command(
         "plan", "explain what devloop would do",

@@ -80,6 +80,36 @@ class Notice(Event):
 
 
 @dataclass(frozen=True)
+class Log(Event):
+    """A line a service's container printed; `at` is the engine's time for it."""
+
+    kind = "log"
+    service: str
+    container: str
+    stream: str  # stdout | stderr
+    line: str
+
+
+@dataclass(frozen=True)
+class Outcome(Event):
+    """How an action ended in the container: live again, or failed (with where, when known)."""
+
+    kind = "outcome"
+    service: str
+    action: str  # reload | restart | rebuild | sync | recreate
+    state: str  # live | failed
+    edit_to_live_s: float | None = None  # from the first file event of the batch
+    error: str | None = None
+    location: str | None = None  # "path/relative/to/project:LINE"
+
+    def to_json(self) -> dict[str, Any]:
+        data = {"event": self.kind, **asdict(self)}  # error and location are always there (null)
+        return {
+            k: v for k, v in data.items() if v is not None or k in ("error", "location", "edit_to_live_s")
+        }
+
+
+@dataclass(frozen=True)
 class Stopped(Event):
     kind = "stopped"
     reason: str

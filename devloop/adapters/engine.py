@@ -176,8 +176,9 @@ class Engine:
         return states
 
     def restart(self, project: str, service: str, timeout: int = 10) -> int:
-        """Restart every container (all replicas) of a service; returns how many."""
-        containers = self.containers(project, service)
+        """Restart every container (all replicas) of a service, stopped ones too (as `docker compose
+        restart` does: an edit brings back a service that crashed); returns how many."""
+        containers = self.containers(project, service, all=True)
         with engine_errors(f"restarting {service}"):
             for container in containers:
                 container.restart(timeout=timeout)

@@ -166,7 +166,9 @@ class LogFollower:
             service = found.get("Labels", {}).get(SERVICE_LABEL, "")
             name = (found.get("Names") or ["/?"])[0].lstrip("/")
             self._follow(found["Id"], name, service)
-            self._state(found["Id"], name, service)
+            state = self.inspect(found["Id"], name, service)
+            if state is not None:
+                self._put_change(state)
 
     def close(self) -> None:
         with self.lock:
@@ -233,7 +235,10 @@ class LogFollower:
         at = int(event.get("timeNano") or 0) / 1e9 or float(event.get("time") or 0)
         if action == "start":
             self._follow(container_id, name, service)
-        if action.startswith("health_status"):
+            started = self.inspect(container_id, name, service)  # with its health, if it has a check
+            if started is not None:
+                self._put_change(started)
+        elif action.startswith("health_status"):
             health = action.partition(":")[2].strip()
             self._put_change(ContainerChange(service, name, container_id, "running", at, health=health))
         elif action in _STATES:
@@ -254,15 +259,26 @@ class LogFollower:
                 self.followers[(container_id, stream)] = follower
                 follower.thread.start()
 
-    def _state(self, container_id: str, name: str, service: str) -> None:
-        """The state of a container that was running before devloop listened."""
+    def inspect(self, container_id: str, name: str, service: str) -> ContainerChange | None:
+        """A container's state now; None when it is gone."""
         try:
             state = self.client.api.inspect_container(container_id).get("State") or {}
         except _GONE:
-            return
-        started = state.get("StartedAt") or ""
-        at = engine_time(started) / 1e9 if started else 0.0
-        health = (state.get("Health") or {}).get("Status")
+            return None
         status = str(state.get("Status") or "")
-        code = state.get("ExitCode") if status == "exited" else None
-        self._put_change(ContainerChange(service, name, container_id, status, at, code, health))
+        stamp = state.get("StartedAt") if status in ("running", "restarting") else state.get("FinishedAt")
+        at = engine_time(stamp) / 1e9 if stamp and not stamp.startswith("0001") else 0.0
+        health = (state.get("Health") or {}).get("Status")
+        code = state.get("ExitCode") if status in ("exited", "dead") else None
+        return ContainerChange(service, name, container_id, status, at, code, health)
+
+    def states(self, service: str) -> list[ContainerChange]:
+        """The containers of a service now (stopped ones too)."""
+        labels = [f"{PROJECT_LABEL}={self.project}", f"{SERVICE_LABEL}={service}"]
+        try:
+            found = self.client.api.containers(all=True, filters={"label": labels})
+        except _GONE:
+            return []
+        names = {c["Id"]: (c.get("Names") or ["/?"])[0].lstrip("/") for c in found}
+        states = (self.inspect(container_id, name, service) for container_id, name in names.items())
+        return [s for s in states if s is not None]

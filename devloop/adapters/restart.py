@@ -21,5 +21,5 @@ async def restart(engine: Engine, project: str, service: str) -> Result:
     except Exception as exc:  # noqa: BLE001 - an API error is reported, not fatal
         return Result(False, time.monotonic() - started, f"restart failed: {exc}")
     if count == 0:
-        return Result(False, time.monotonic() - started, f"no running container of {service}")
+        return Result(False, time.monotonic() - started, f"no container of {service}")
     return Result(True, time.monotonic() - started, f"restarted {count} container(s)")

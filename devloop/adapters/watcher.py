@@ -29,6 +29,15 @@ RESCAN_SLACK_S = 1.0  # file times are compared with this much margin
 Changes = set[tuple[Change, str]]
 
 
+class Batch(set[Path]):
+    """Changed paths, and when the first of them was seen (seconds since the epoch): the start of
+    the edit-to-live time."""
+
+    def __init__(self, paths: Iterable[Path], first_at: float) -> None:
+        super().__init__(paths)
+        self.first_at = first_at
+
+
 class RootFilter:
     """Keeps changes under a watched folder or to a watched file, minus the noise."""
 
@@ -173,7 +182,7 @@ async def watch(
     max_wait_ms: int,
     stop: anyio.Event,
     on_error: Callable[[str], None] | None = None,
-) -> AsyncGenerator[set[Path], None]:
+) -> AsyncGenerator[Batch, None]:
     """Yield sets of changed paths: after `debounce_ms` of quiet, or `max_wait_ms` at the latest.
     `on_error` hears about notifier errors that were survived by a rescan."""
     roots = list(roots)
@@ -192,7 +201,7 @@ async def watch(
                     paths = folders_dropped(transient_dropped(pending))
                     pending = set()
                     if paths:
-                        yield paths
+                        yield Batch(paths, time.time() - (now - first))
                     continue
                 timeout_ms = max(1, min(IDLE_TIMEOUT_MS, int((deadline - now) * 1000) + 1))
             else:

@@ -9,7 +9,7 @@ import sys
 from devloop import events
 from devloop.adapters.compose import ComposeOptions
 from devloop.daemon.runner import UpOptions, run_up
-from devloop.errors import BUG_HINT, EXIT_UNEXPECTED
+from devloop.errors import BUG_HINT, EXIT_UNEXPECTED, DevloopError
 from devloop.ui import up as ui_up
 
 
@@ -20,7 +20,15 @@ def up_options(args: argparse.Namespace) -> UpOptions:
         down=args.down,
         debounce_ms=args.debounce_ms,
         accept_data_loss=args.accept_data_loss,
+        logs=False if args.no_logs else _services(args.logs) if args.logs is not None else None,
     )
+
+
+def _services(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not names:
+        raise DevloopError("--logs needs service names, e.g. --logs api,worker", "or --no-logs for none")
+    return names
 
 
 def run(args: argparse.Namespace, options: ComposeOptions) -> int:

@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,10 +22,11 @@ from devloop import events
 from devloop.adapters import processes
 from devloop.adapters.compose import ComposeOptions, run_compose
 from devloop.adapters.engine import Engine
-from devloop.adapters.watcher import watch
+from devloop.adapters.watcher import Batch, watch
 from devloop.daemon.executor import Executor
 from devloop.daemon.health import EngineHealth
 from devloop.daemon.images import Images
+from devloop.daemon.outcomes import OutcomeWatcher
 from devloop.daemon.project_reload import ProjectReload
 from devloop.daemon.scheduler import Scheduler
 from devloop.daemon.shared import Emit, Shared, UpOptions
@@ -60,7 +62,9 @@ class Runner:
         up: UpOptions,
         before_forced_exit: Callable[[], None] | None = None,
     ) -> None:
-        self.shared = shared = Shared(context, engine, emit, up)
+        self.emit_outside = emit
+        self.shared = shared = Shared(context, engine, self._emit, up)
+        self.outcomes = OutcomeWatcher(shared)
         self.images = Images(shared)
         self.scheduler = Scheduler(shared, self._execute, self._after_batch)
         self.sync = Sync(shared, self.images, self.scheduler.busy)
@@ -70,6 +74,11 @@ class Runner:
         self._pinger: Engine | None = None
         self.before_forced_exit = before_forced_exit
         self.force_exit: Callable[[int], None] = _force_exit
+
+    def _emit(self, event: events.Event) -> None:
+        """Every event goes out, and past the outcome watcher, which learns of actions this way."""
+        self.emit_outside(event)
+        self.outcomes.observe(event)
 
     async def _execute(self, batch: dict[str, Decision]) -> bool:
         return await self.executor.execute(batch)
@@ -108,6 +117,7 @@ class Runner:
             async with anyio.create_task_group() as tg:
                 shared.task_group = tg
                 outer.start_soon(self._signals, tg)
+                tg.start_soon(self.outcomes.run)  # the services' output from the start on
                 if shared.up.start:
                     await self.startup.compose_start()
                 await self.startup.check_mounts()
@@ -188,9 +198,11 @@ class Runner:
     # -- changes -------------------------------------------------------------------------
     async def on_changes(self, paths: set[Path]) -> None:
         shared = self.shared
+        first_at = paths.first_at if isinstance(paths, Batch) else time.time()
         change = shared.context.plan.route(sorted(paths))
         watched = {s.name for s in shared.watched}
-        decisions = [d for d in change.decisions if d.service in watched]
+        decisions = self.outcomes.revive([d for d in change.decisions if d.service in watched])
+        self.outcomes.edited(decisions, first_at)
         if decisions or change.project_files:
             shared.emit(
                 events.Changes(
@@ -223,6 +235,8 @@ def run_up(
     run_compose(options, "version")  # Compose v2 present, before anything else
     context = load_context(options, engine)
     require_services(context, up.services)
+    if isinstance(up.logs, tuple):
+        require_services(context, up.logs)
     if context.settings.notice:
         emit(events.Notice(message=context.settings.notice))
     if context.engine_note:

@@ -28,6 +28,7 @@ class UpOptions:
     down: bool = False
     debounce_ms: int | None = None
     accept_data_loss: bool = False
+    logs: bool | tuple[str, ...] | None = None  # whose output to show; None: the `logs` setting
 
 
 @dataclass

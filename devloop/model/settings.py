@@ -33,6 +33,7 @@ class Settings:
     prefer_sync: bool = False
     image_refresh_s: int = 30
     protect_data: bool = False
+    logs: bool | tuple[str, ...] = True  # whose output `devloop up` shows: all, none, or these
     services: tuple[tuple[str, ServiceSettings], ...] = ()
     source: Path | None = None  # the file they came from
     notice: str | None = None  # e.g. which of two files is used
@@ -76,6 +77,8 @@ GLOBAL_KEYS: tuple[Key, ...] = (
         "after syncs, rebuild the image once quiet this long (0: off)"),
     Key("protect_data", Settings.protect_data, "true or false",
         "refuse to recreate a container that wrote data outside volumes"),
+    Key("logs", Settings.logs, "true (every service), false, or a list of service names",
+        "whose output `devloop up` shows: true (all), false, or a list of services"),
 )  # fmt: skip
 SERVICE_KEYS: tuple[Key, ...] = (
     Key("strategy", ServiceSettings.strategy, f"one of {', '.join(STRATEGIES)}",
@@ -156,6 +159,9 @@ def parse_settings(
     for key in ("compose_files", "profiles", "ignore"):
         if key in data:
             values[key] = _string_list(data[key], where, key, _GLOBAL[key])
+    if "logs" in data:
+        logs = data["logs"]
+        values["logs"] = logs if isinstance(logs, bool) else _string_list(logs, where, "logs", _GLOBAL["logs"])
     services = data.get("services", {})
     if not isinstance(services, dict):
         raise ConfigError(f"{where}: `services` must be {_GLOBAL['services']}, e.g. [services.api]")
@@ -178,6 +184,13 @@ def parse_settings(
 
 def check_services(settings: Settings, services: tuple[str, ...]) -> None:
     """An unknown service name in the settings is an error, not a silent no-op."""
+    shown = settings.logs if isinstance(settings.logs, tuple) else ()
+    unknown = [name for name in shown if name not in services]
+    if unknown:
+        raise ConfigError(
+            f"{settings.where}: `logs` names {', '.join(unknown)}, not a service of this compose project",
+            f"services: {', '.join(services) or '(none)'}",
+        )
     for name, _ in settings.services:
         if name not in services:
             raise ConfigError(

@@ -60,6 +60,14 @@ def describe(event: events.Event) -> str | None:
             if event.detail:
                 line += "\n" + "\n".join("  | " + part for part in event.detail.splitlines())
         return line
+    if isinstance(event, events.Log):
+        return f"{event.service} | {event.line}"
+    if isinstance(event, events.Outcome):
+        if event.state == "live":
+            took = f", {event.edit_to_live_s:.2f}s after the edit" if event.edit_to_live_s is not None else ""
+            return f"{event.service}: live after {event.action}{took}"
+        where = f"{event.location}: " if event.location else ""
+        return f"error: {where}{event.service}: {event.action} failed: {event.error or 'not live'}"
     if isinstance(event, events.CatchUp):
         return f"{event.service}: catch-up {event.action}: {event.reason}"
     if isinstance(event, events.Notice):
@@ -86,12 +94,20 @@ class JsonSink:
 class PlainSink:
     def __init__(self, out: TextIO = sys.stdout) -> None:
         self.out = out
+        self._failed: tuple[str, str, str | None] | None = None
 
     def __call__(self, event: events.Event) -> None:
         line = describe(event)
-        if line is not None:
+        if line is not None and not self._said_already(event):
             self.out.write(f"[{_clock(event.at)}] {printable(line)}\n")
             self.out.flush()
+
+    def _said_already(self, event: events.Event) -> bool:
+        """A failed build's outcome repeats the build failure just shown: one problem, not two."""
+        said = self._failed
+        if isinstance(event, events.Action):
+            self._failed = (event.service, event.action, event.location) if event.status == "failed" else None
+        return isinstance(event, events.Outcome) and said == (event.service, event.action, event.location)
 
     def close(self) -> None:
         pass
@@ -103,6 +119,10 @@ class Row:
     state: str = "watching"
     last: str = "-"
     took: str = "-"
+    outcome: str = "-"
+
+
+PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta", "bright_green")
 
 
 class LiveSink:
@@ -114,11 +134,17 @@ class LiveSink:
         self.console = console or Console()
         self.rows: dict[str, Row] = {}
         self.log: deque[str] = deque(maxlen=8)
+        self.colours: dict[str, str] = {}
         self.title = "devloop"
         self.live = Live(self._render(), console=self.console, auto_refresh=False, transient=False)
         self.live.start()
 
     def __call__(self, event: events.Event) -> None:
+        if isinstance(event, events.Log):  # above the table, which stays where it is
+            self.live.console.print(
+                self._prefix(event.service) + Text(printable(event.line)), highlight=False
+            )
+            return
         if isinstance(event, (events.Starting, events.Ready)):
             self.title = f"devloop: {event.project}" + (
                 " - watching" if isinstance(event, events.Ready) else ""
@@ -129,15 +155,17 @@ class LiveSink:
                 if row.strategy == "none":
                     row.state = "not watched"
         if isinstance(event, events.Action) and event.service in self.rows:
+            self._action(self.rows[event.service], event)
+        if isinstance(event, events.Outcome) and event.service in self.rows:
             row = self.rows[event.service]
-            if event.status == "started":
-                row.state = self.STATES.get(event.action, event.action)
-            elif event.status == "skipped":
-                row.state, row.last = "watching", f"reloaded itself at {_clock(event.at)}"
+            row.state = event.state
+            if event.state == "live":
+                took = (
+                    f" {event.edit_to_live_s:.2f}s after the edit" if event.edit_to_live_s is not None else ""
+                )
+                row.outcome = f"live{took}"
             else:
-                row.state = "failed" if event.status == "failed" else "watching"
-                row.last = f"{event.action} {event.status} at {_clock(event.at)}"
-                row.took = f"{event.duration_s:.2f}s" if event.duration_s is not None else "-"
+                row.outcome = " ".join(filter(None, (event.location, event.error))) or "failed"
         line = describe(event)
         if line is not None:
             first, *rest = printable(line).splitlines()
@@ -146,15 +174,30 @@ class LiveSink:
                 self.live.console.print(Text("\n".join(rest), style="red"))
         self.live.update(self._render(), refresh=True)
 
+    def _action(self, row: Row, event: events.Action) -> None:
+        if event.status == "started":
+            row.state = self.STATES.get(event.action, event.action)
+        elif event.status == "skipped":
+            row.state, row.last = "reloading", f"reloads itself at {_clock(event.at)}"
+        else:
+            row.state = "failed" if event.status == "failed" else "starting"  # until its outcome
+            row.last = f"{event.action} {event.status} at {_clock(event.at)}"
+            row.took = f"{event.duration_s:.2f}s" if event.duration_s is not None else "-"
+
+    def _prefix(self, service: str) -> Text:
+        if service not in self.colours:
+            self.colours[service] = PALETTE[len(self.colours) % len(PALETTE)]
+        width = max((len(name) for name in self.rows), default=len(service))
+        return Text(f"{service.ljust(width)} | ", style=self.colours[service])
+
     def _render(self) -> Group:
         table = Table(title=self.title, title_justify="left", expand=False)
-        for column in ("service", "strategy", "state", "last action", "took"):
+        for column in ("service", "strategy", "state", "last action", "took", "outcome"):
             table.add_column(column)
-        colour = {"failed": "red", "watching": "green", "not watched": "dim"}
+        colour = {"failed": "red", "watching": "green", "live": "green", "not watched": "dim"}
         for name, row in sorted(self.rows.items()):
-            table.add_row(
-                name, row.strategy, f"[{colour.get(row.state, 'yellow')}]{row.state}[/]", row.last, row.took
-            )
+            state = f"[{colour.get(row.state, 'yellow')}]{row.state}[/]"
+            table.add_row(name, row.strategy, state, row.last, row.took, Text(row.outcome))
         return Group(table, Text("\n".join(self.log), style="dim"))
 
     def close(self) -> None:

@@ -1,0 +1,278 @@
+"""The outcome watcher: follows every container's output and state from the start of `devloop up`,
+shows the output, and watches every action (reload, restart, sync, rebuild, recreate) until the
+service is live again or has failed. It learns of actions from the events the other parts emit,
+and of edits from the runner; it never acts itself. `state(service)` is its answer for others."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+
+from devloop import events
+from devloop.adapters.logs import ContainerChange, LogFollower, LogLine
+from devloop.daemon.shared import ENGINE_AWAY, Shared
+from devloop.errors import EngineError
+from devloop.model.project import Action
+from devloop.outcome.judge import Container, Line, State, Verdict, Watch, judge
+from devloop.outcome.where import Sources
+from devloop.planning.planner import Decision
+
+HISTORY = 1000  # lines kept per service for judging
+TICK_S = 0.2  # how often a pending outcome is judged again without new output
+GIVE_UP_S = 120.0  # an action with no verdict by then is reported as unknown
+
+
+@dataclass
+class ServiceOutcome:
+    """What is known of a service now: acting, live or failed (unknown before any action)."""
+
+    state: str = "unknown"  # unknown | acting | live | failed
+    action: str | None = None
+    error: str | None = None
+    location: str | None = None
+    edit_to_live_s: float | None = None
+
+
+@dataclass
+class _Watching:
+    watch: Watch
+    began: float = field(default_factory=time.time)
+    judging: bool = False  # False while devloop's own command still runs
+
+
+class OutcomeWatcher:
+    def __init__(self, shared: Shared) -> None:
+        self.shared = shared
+        self.started = time.time()
+        self.history: dict[str, deque[Line]] = {}
+        self.containers: dict[str, dict[str, Container]] = {}
+        self.watching: dict[str, _Watching] = {}
+        self.edits: dict[str, float] = {}  # service -> first file event of edits not yet live
+        self.outcomes: dict[str, ServiceOutcome] = {}
+        self.follower: LogFollower | None = None
+
+    def state(self, service: str) -> ServiceOutcome:
+        return self.outcomes.get(service, ServiceOutcome())
+
+    @property
+    def shown(self) -> bool | tuple[str, ...]:
+        up = self.shared.up.logs
+        return self.shared.context.settings.logs if up is None else up
+
+    # -- what the runner and the other parts tell ---------------------------------------
+    def edited(self, decisions: list[Decision], first_at: float) -> None:
+        """Edits arrived; their first file event is when the clock for edit-to-live starts."""
+        for decision in decisions:
+            self.edits[decision.service] = min(self.edits.get(decision.service, first_at), first_at)
+
+    def revive(self, decisions: list[Decision]) -> list[Decision]:
+        """A service that is down (it crashed on an earlier edit) is restarted by the next edit
+        rather than left to a reloader that is not running."""
+        revived = []
+        for decision in decisions:
+            down = self._down(decision.service)
+            if decision.action is Action.RELOAD and down is not None:
+                reason = f"{decision.reason}; but it is down ({down}): restarting it"
+                decision = Decision(decision.service, Action.RESTART, reason, decision.paths)
+            revived.append(decision)
+        return revived
+
+    def observe(self, event: events.Event) -> None:
+        """Every event the daemon emits passes here; actions start and end watches."""
+        if (
+            not isinstance(event, events.Action)
+            or event.service not in self.shared.context.project.service_names
+        ):
+            return
+        name = event.service
+        if event.status == "started":
+            self._begin(name, event.action)
+        elif event.status == "skipped" and event.action == "reload":
+            self._begin(name, "reload", reloads=True).judging = True
+        elif event.status == "succeeded" and name in self.watching:
+            self.shared.start_soon(self._judge_from_now_on, name)
+        elif (
+            event.status == "failed" and event.detail != ENGINE_AWAY
+        ):  # (an action the engine missed is retried)
+            self.watching.pop(name, None)
+            self._finish(name, event.action, Verdict(State.FAILED, _error_line(event.detail), event.location))
+
+    # -- the loop --------------------------------------------------------------------------
+    async def run(self) -> None:
+        shared = self.shared
+        follower = LogFollower(shared.engine.client, shared.context.project.name, self.started)
+        try:
+            await anyio.to_thread.run_sync(follower.start)
+        except (EngineError, OSError, ValueError) as exc:  # the health check reports the engine
+            shared.emit(
+                events.Notice(level="warning", message=f"the services' output is not followed: {exc}")
+            )
+            return
+        except Exception as exc:  # noqa: BLE001 - an API error of the engine: devloop goes on without
+            shared.emit(
+                events.Notice(level="warning", message=f"the services' output is not followed: {exc}")
+            )
+            return
+        self.follower = follower
+        try:
+            while True:
+                timeout = TICK_S if self.watching else 1.0
+                if not await anyio.to_thread.run_sync(follower.wait, timeout, abandon_on_cancel=True):
+                    return
+                lines, changes, dropped = follower.take()
+                self._take(lines, changes, dropped)
+                self._judge_all()
+        finally:
+            follower.close()
+
+    def _take(self, lines: list[LogLine], changes: list[ContainerChange], dropped: dict[str, int]) -> None:
+        shown = self.shown
+        for line in lines:
+            self.history.setdefault(line.service, deque(maxlen=HISTORY)).append(Line(line.line, line.at))
+            if shown is True or (isinstance(shown, tuple) and line.service in shown):
+                self.shared.emit(
+                    events.Log(
+                        service=line.service,
+                        container=line.container,
+                        stream=line.stream,
+                        line=line.line,
+                        at=line.at,
+                    )
+                )
+        for service, count in dropped.items():
+            self.shared.emit(
+                events.Notice(
+                    level="warning",
+                    service=service,
+                    message=f"{count} lines of output came faster than shown; skipped",
+                )
+            )
+        for change in changes:
+            self._apply(change)
+
+    def _apply(self, change: ContainerChange) -> None:
+        known = self.containers.setdefault(change.service, {})
+        current = known.get(change.id)
+        if change.status == "removed":
+            known.pop(change.id, None)
+            return
+        if current is None and change.status != "running":
+            return  # a container that went before it was seen (the one a rebuild replaced)
+        if current is not None and change.at < current.since:
+            return  # older than what a snapshot showed
+        if current is not None and change.health is not None and change.status == "running":
+            if current.status == "running":
+                known[change.id] = Container(
+                    current.name, "running", current.since, None, change.health, change.at
+                )
+                return
+        health_at = change.at if change.health is not None else None
+        known[change.id] = Container(
+            change.container, change.status, change.at, change.exit_code, change.health, health_at
+        )
+
+    # -- watches ---------------------------------------------------------------------------
+    def _begin(self, service: str, action: str, reloads: bool = False) -> _Watching:
+        plan = self.shared.context.plan.service(service)
+        if action == "sync":
+            reloads = bool(plan.verdict.reloads)  # a sync restarts unless the process reloads
+        since = self.edits.get(service, time.time())
+        watching = _Watching(Watch(action, since, reloads, plan.verdict.program))
+        self.watching[service] = watching
+        self.outcomes[service] = ServiceOutcome("acting", action)
+        return watching
+
+    async def _judge_from_now_on(self, service: str) -> None:
+        """devloop's command is done: read the service's containers as they are now, then judge."""
+        follower = self.follower
+        if follower is not None:
+            states = await anyio.to_thread.run_sync(follower.states, service)
+            self.containers[service] = {}
+            for state in states:
+                self.containers[service][state.id] = Container(
+                    state.container, state.status, state.at, state.exit_code, state.health, state.at
+                )
+        watching = self.watching.get(service)
+        if watching is not None:
+            watching.judging = True
+            self._judge_all()
+
+    def _judge_all(self) -> None:
+        now = time.time()
+        for service, watching in list(self.watching.items()):
+            if not watching.judging:
+                continue
+            watch = watching.watch
+            lines = [line for line in self.history.get(service, ()) if line.at >= watch.since]
+            containers = list(self.containers.get(service, {}).values())
+            verdict = judge(watch, lines, containers, now, self._sources(service))
+            if verdict.state is not State.PENDING:
+                del self.watching[service]
+                self._finish(service, watch.action, verdict, watch)
+            elif now - watching.began > GIVE_UP_S:
+                del self.watching[service]
+                self.outcomes[service] = ServiceOutcome("unknown", watch.action)
+                self.shared.emit(
+                    events.Notice(
+                        level="warning",
+                        service=service,
+                        message=f"no sign of the {watch.action} in its output or state "
+                        f"after {GIVE_UP_S:.0f} s ({verdict.why})",
+                    )
+                )
+
+    def _finish(self, service: str, action: str, verdict: Verdict, watch: Watch | None = None) -> None:
+        took = verdict.edit_to_live(watch) if watch is not None else None
+        self.edits.pop(service, None)
+        self.outcomes[service] = ServiceOutcome(
+            str(verdict.state), action, verdict.error, verdict.location, took
+        )
+        self.shared.emit(
+            events.Outcome(
+                service=service,
+                action=action,
+                state=str(verdict.state),
+                edit_to_live_s=took,
+                error=verdict.error,
+                location=verdict.location,
+            )
+        )
+
+    def _down(self, service: str) -> str | None:
+        containers = self.containers.get(service, {}).values()
+        down = [c for c in containers if c.status in ("exited", "dead", "restarting")]
+        if not down or any(c.status == "running" for c in containers):
+            return None
+        first = down[0]
+        return (
+            f"{first.name} exited with code {first.exit_code}"
+            if first.exit_code is not None
+            else first.status
+        )
+
+    def _sources(self, service: str) -> Sources:
+        context = self.shared.context
+        plan = context.plan.service(service)
+        build = plan.service.build
+        return Sources(
+            project=context.project.directory,
+            binds=plan.service.binds,
+            copies=plan.stage.copies if plan.stage is not None else (),
+            context=build.context if build is not None else None,
+            cwd=str(plan.trace.cwd)
+            if plan.trace is not None and plan.trace.cwd
+            else plan.service.working_dir,
+            exists=Path.is_file,
+        )
+
+
+def _error_line(detail: str | None) -> str | None:
+    """The line of a failed command's output that says what went wrong."""
+    lines = [line.strip() for line in (detail or "").splitlines() if line.strip()]
+    said = [line for line in lines if "error" in line.lower() or "failed" in line.lower()]
+    found = said or lines
+    return found[-1] if found else None
