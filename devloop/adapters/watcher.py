@@ -9,6 +9,8 @@ UTF-8) is survived by reading what changed meanwhile from the files' times."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import time
 from collections.abc import AsyncGenerator, Callable, Iterable
@@ -54,6 +56,20 @@ class RootFilter:
         if noise_reason(path):
             return False
         return path in self.files or path.startswith(self.dirs)
+
+
+def edited_at(paths: Iterable[Path], seen: float, sample: int = 50) -> float:
+    """When the first edit of a batch was made: the earliest modification time among its files
+    that falls in the notifier's latency before `seen` (the notifier reports an event only after
+    a short quiet, and a reloader that polls may act before that)."""
+    earliest = seen - RAW_DEBOUNCE_MS / 1000
+    found = seen
+    for path in itertools.islice(paths, sample):
+        with contextlib.suppress(OSError):
+            mtime = path.stat().st_mtime
+            if earliest <= mtime < found:
+                found = mtime
+    return found
 
 
 def watch_targets(roots: Iterable[Path]) -> list[Path]:
@@ -182,13 +198,17 @@ async def watch(
     max_wait_ms: int,
     stop: anyio.Event,
     on_error: Callable[[str], None] | None = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> AsyncGenerator[Batch, None]:
     """Yield sets of changed paths: after `debounce_ms` of quiet, or `max_wait_ms` at the latest.
-    `on_error` hears about notifier errors that were survived by a rescan."""
+    `on_error` hears about notifier errors that were survived by a rescan; `on_ready` is called
+    once the notifier watches (an edit from then on is seen)."""
     roots = list(roots)
     keep = RootFilter(roots)
     notifier = _Notifier(roots)
     notifier.renew()
+    if on_ready is not None:
+        on_ready()
     pending: Changes = set()
     first = last = 0.0
     debounce_s, max_wait_s = max(debounce_ms, 1) / 1000, max(max_wait_ms, debounce_ms, 1) / 1000
@@ -201,7 +221,7 @@ async def watch(
                     paths = folders_dropped(transient_dropped(pending))
                     pending = set()
                     if paths:
-                        yield Batch(paths, time.time() - (now - first))
+                        yield Batch(paths, edited_at(paths, time.time() - (now - first)))
                     continue
                 timeout_ms = max(1, min(IDLE_TIMEOUT_MS, int((deadline - now) * 1000) + 1))
             else:

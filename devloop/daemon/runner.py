@@ -166,15 +166,20 @@ class Runner:
         while True:
             roots = self._roots()
             shared.roots_changed = anyio.Event()
-            shared.emit(
-                events.Ready(
-                    project=shared.context.project.name,
-                    services=[s.name for s in shared.watched],
-                    strategies={s.name: str(s.strategy) for s in shared.watched},
-                    watching=[str(r) for r in roots],
-                )
+            ready = events.Ready(
+                project=shared.context.project.name,
+                services=[s.name for s in shared.watched],
+                strategies={s.name: str(s.strategy) for s in shared.watched},
+                watching=[str(r) for r in roots],
             )
-            batches = watch(roots, debounce, settings.max_wait_ms, shared.roots_changed, self._watch_error)
+            batches = watch(
+                roots,
+                debounce,
+                settings.max_wait_ms,
+                shared.roots_changed,
+                self._watch_error,
+                on_ready=lambda ready=ready: shared.emit(ready),  # said once the notifier is armed
+            )
             async with contextlib.aclosing(batches):
                 async for paths in batches:
                     await self.on_changes(paths)

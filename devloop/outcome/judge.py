@@ -100,9 +100,12 @@ def judge(
         started = max(c.since for c in running)
         lines = [line for line in lines if line.at >= started]
     texts = [plain(line.text) for line in lines]
+    acted = _reloader_acted(texts, lines) if watch.reloads else None
+    if acted is not None:  # what the process said before its reloader acted is about an older edit
+        kept = [i for i, line in enumerate(lines) if line.at >= acted[1]]
+        lines, texts = [lines[i] for i in kept], [texts[i] for i in kept]
     found = [f for f in failures(texts) if f.closed or now - lines[f.end].at >= QUIET_S]
     failure = found[-1] if found else None
-    acted = _reloader_acted(texts, lines) if watch.reloads else None
     ready = _ready(texts, lines, failure)
     down = next((c for c in containers if c.status in ("exited", "dead", "restarting")), None)
     if down is not None:

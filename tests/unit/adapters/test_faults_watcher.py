@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import anyio
+import pytest
 
 from devloop.adapters.watcher import watch
 
@@ -190,3 +191,18 @@ def test_folders_dropped_keeps_leaves_and_lone_folders() -> None:
     a, b = Path("/p/app"), Path("/p/app-old")  # a sibling that shares the name's start
     paths = {a, a / "x.py", a / "sub", a / "sub" / "y.py", b, Path("/p/gone")}
     assert folders_dropped(paths) == {a / "x.py", a / "sub" / "y.py", b, Path("/p/gone")}
+
+
+def test_a_batch_starts_when_its_first_file_was_written(tmp_path: Path) -> None:
+    from devloop.adapters.watcher import RAW_DEBOUNCE_MS, edited_at
+
+    early, late, old = tmp_path / "early.py", tmp_path / "late.py", tmp_path / "old.py"
+    for path in (early, late, old):
+        path.write_text("x")
+    seen = 1_000_000.0
+    os.utime(early, (seen - 0.15, seen - 0.15))  # written before the notifier reported it
+    os.utime(late, (seen - 0.05, seen - 0.05))
+    os.utime(old, (seen - 3600, seen - 3600))  # copied with its old time: not when it was edited
+    assert edited_at([late, early, old, tmp_path / "gone.py"], seen) == pytest.approx(seen - 0.15)
+    assert edited_at([old], seen) == seen
+    assert RAW_DEBOUNCE_MS / 1000 > 0.15
