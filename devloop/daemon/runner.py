@@ -7,6 +7,7 @@ An engine that stops answering is noticed by a light health check; actions wait 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import sys
@@ -178,7 +179,7 @@ class Runner:
                 settings.max_wait_ms,
                 shared.roots_changed,
                 self._watch_error,
-                on_ready=lambda ready=ready: shared.emit(ready),  # said once the notifier is armed
+                on_ready=functools.partial(shared.emit, ready),  # said once the notifier is armed
             )
             async with contextlib.aclosing(batches):
                 async for paths in batches:
