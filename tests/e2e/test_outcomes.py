@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.faults import busybox_stack, teardown
+from tests.e2e.faults import busybox_stack, container, teardown
 from tests.e2e.stack import DevloopProcess, Stack, up, wait_until
 
 
@@ -29,7 +29,7 @@ def test_a_broken_baked_edit_fails_at_its_line_and_the_fix_goes_live(
     assert (broken["action"], broken["state"]) == ("rebuild", "failed")
     assert broken["location"] == "baked/main.py:3"
     assert broken["error"].startswith("SyntaxError: unterminated string literal")
-    wait_until(lambda: stack.container("baked_api")["State"]["Status"] == "exited", 30, "gunicorn to exit")
+    wait_until(lambda: container(stack, "baked_api")["State"]["Status"] == "exited", 30, "gunicorn to exit")
 
     mark, edited = run.mark(), time.time()
     stack.edit("baked/main.py", '"hello from baked v2', '"hello from baked v2"')
@@ -74,7 +74,7 @@ def test_a_broken_celery_task_module_fails(example_stack: Stack, devloop_runs: l
     assert broken["location"] == f"app/tasks.py:{broken_at}"
     assert broken["error"] == "NameError: name 'task_v2' is not defined"
     wait_until(
-        lambda: stack.container("celery_worker")["State"]["Status"] == "exited", 30, "the worker to exit"
+        lambda: container(stack, "celery_worker")["State"]["Status"] == "exited", 30, "the worker to exit"
     )
 
     mark = run.mark()
