@@ -161,7 +161,8 @@ def parse_settings(
             values[key] = _string_list(data[key], where, key, _GLOBAL[key])
     if "logs" in data:
         logs = data["logs"]
-        values["logs"] = logs if isinstance(logs, bool) else _string_list(logs, where, "logs", _GLOBAL["logs"])
+        shown = logs if isinstance(logs, bool) else _string_list(logs, where, "logs", _GLOBAL["logs"])
+        values["logs"] = shown
     services = data.get("services", {})
     if not isinstance(services, dict):
         raise ConfigError(f"{where}: `services` must be {_GLOBAL['services']}, e.g. [services.api]")

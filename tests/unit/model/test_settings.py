@@ -151,3 +151,13 @@ def test_invalid_files(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool]\ndevloop = 1\n")
     with pytest.raises(ConfigError, match=r"\[tool.devloop\] must be a table"):
         find_settings(tmp_path)
+
+
+def test_logs_setting_is_all_none_or_some_services() -> None:
+    assert Settings().logs is True
+    assert parse_settings({"logs": False}).logs is False
+    assert parse_settings({"logs": ["api"]}).logs == ("api",)
+    with pytest.raises(ConfigError, match="`logs` must be true"):
+        parse_settings({"logs": "api"}, SOURCE)
+    with pytest.raises(ConfigError, match="`logs` names wroker"):
+        check_services(parse_settings({"logs": ["wroker"]}, SOURCE), ("api", "worker"))

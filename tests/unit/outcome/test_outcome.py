@@ -14,7 +14,7 @@ from devloop.outcome.judge import Container, Line, State, Watch, judge, program_
 from devloop.outcome.programs import plain, ready_program, reloading_program
 from devloop.outcome.where import Sources, location
 
-OUTPUT = Path(__file__).resolve().parents[1] / "fixtures" / "output"
+OUTPUT = Path(__file__).resolve().parents[2] / "fixtures" / "output"
 PROJECT = Path("/src/shop")
 
 
