@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol, TypeVar
 
+from devloop.adapters import archives
 from devloop.adapters.engine import Engine
 from devloop.checks.mounts import SAMPLE, Listing
 
@@ -114,10 +115,10 @@ class _ArchiveView:
         self.engine, self.id = engine, container_id
 
     def read(self, target: PurePosixPath, max_bytes: int) -> bytes | None:
-        return self.engine.archive_read(self.id, str(target), max_bytes)
+        return archives.read(self.engine, self.id, str(target), max_bytes)
 
     def listing(self, target: PurePosixPath) -> Listing | None:
-        sample = self.engine.archive_entries(self.id, str(target), SAMPLE)
+        sample = archives.entries(self.engine, self.id, str(target), SAMPLE)
         if sample is None:
             return None
         return Listing(tuple(e for e in sample.entries if not is_probe(e[0])), sample.complete)

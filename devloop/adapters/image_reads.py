@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Sequence
 
-from devloop.adapters import cache
+from devloop.adapters import archives, cache
 from devloop.adapters.engine import Engine
 
 # More files than this under one folder are read as one archive of the folder, not one by one.
@@ -25,7 +25,7 @@ def image_file(engine: Engine, name: str, path: str, max_bytes: int = 256 << 10)
     data = None
     with engine.created(image_id) as container:
         if container is not None:
-            data = engine.archive_read(container, path, max_bytes)
+            data = archives.read(engine, container, path, max_bytes)
     text = data.decode(errors="replace") if data is not None and b"\0" not in data else None
     cache.record_image_file(image_id, path, text)
     return text
@@ -43,11 +43,11 @@ def image_digests(engine: Engine, image_id: str, paths: Sequence[str]) -> dict[s
         folder = posixpath.commonpath(paths) if len(paths) >= _ONE_ARCHIVE else "/"
         if folder != "/" and folder not in paths:
             wanted = {posixpath.relpath(p, folder) for p in paths}
-            for name, value in engine.archive_digests(container, folder, wanted).items():
+            for name, value in archives.digests(engine, container, folder, wanted).items():
                 found[posixpath.join(folder, name)] = value
             return found
         for path in paths:
-            one = engine.archive_digests(container, path, {""})
+            one = archives.digests(engine, container, path, {""})
             if "" in one:
                 found[path] = one[""]
     return found

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from devloop.adapters import cache
-from devloop.adapters.engine import digest
+from devloop.adapters.archives import digest
 from devloop.model.ignore import NOISE_DIRS, noise_reason
 from devloop.planning.planner import ServicePlan
 
