@@ -49,7 +49,7 @@ class Changes(Event):
 
 
 @dataclass(frozen=True)
-class Action(Event):
+class ActionEvent(Event):
     kind = "action"
     service: str
     action: str  # reload | restart | rebuild | sync | recreate

@@ -84,7 +84,7 @@ class OutcomeWatcher:
     def observe(self, event: events.Event) -> None:
         """Every event the daemon emits passes here; actions start and end watches."""
         if (
-            not isinstance(event, events.Action)
+            not isinstance(event, events.ActionEvent)
             or event.service not in self.shared.context.project.service_names
         ):
             return

@@ -65,7 +65,7 @@ class ProjectReload:
         shared = self.shared
         reason = "its resolved compose config changed"
         for name in selected:
-            shared.emit(events.Action(service=name, action="recreate", status="started", reason=reason))
+            shared.emit(events.ActionEvent(service=name, action="recreate", status="started", reason=reason))
         while True:
             await shared.health.wait_up()
             outcome = await compose.up(new.options, selected, build=True)
@@ -73,7 +73,7 @@ class ProjectReload:
                 break
             # the engine went away meanwhile: once it answers again, recreate once
         for name in selected:
-            shared.emit(events.Action(service=name, action="recreate", reason=reason, **outcome.ended()))
+            shared.emit(events.ActionEvent(service=name, action="recreate", reason=reason, **outcome.ended()))
         if outcome.ok and added & set(selected):
             await self.startup.catch_up(added & set(selected))
 

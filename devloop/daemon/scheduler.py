@@ -68,7 +68,7 @@ class Scheduler:
         for decision in decisions:
             if decision.action is Action.RELOAD:
                 self.shared.emit(
-                    events.Action(
+                    events.ActionEvent(
                         service=decision.service,
                         action="reload",
                         status="skipped",

@@ -73,7 +73,7 @@ class Shared:
         if status == "succeeded" and isinstance(duration, float) and action in ("sync", "rebuild", "restart"):
             cache.record_duration(self.context.project.name, d.service, action, duration)
         self.emit(
-            events.Action(
+            events.ActionEvent(
                 service=d.service,
                 action=action,
                 status=status,

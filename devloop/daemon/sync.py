@@ -89,11 +89,11 @@ class Sync:
                 await anyio.sleep(1)
             await shared.health.wait_up()
             reason = f"keeps the image honest after {quiet}s without edits"
-            shared.emit(events.Action(service=service, action="image", status="started", reason=reason))
+            shared.emit(events.ActionEvent(service=service, action="image", status="started", reason=reason))
             started = time.time()
             outcome = await compose.build(shared.context.options, [service])
             if outcome.ok:
                 await anyio.to_thread.run_sync(self.images.confirm, [service], started)
-            shared.emit(events.Action(service=service, action="image", reason=reason, **outcome.ended()))
+            shared.emit(events.ActionEvent(service=service, action="image", reason=reason, **outcome.ended()))
         finally:
             self.refreshing.discard(service)

@@ -43,7 +43,7 @@ def describe(event: events.Event) -> str | None:
     if isinstance(event, events.Changes):
         acts = ", ".join(f"{s}: {a}" for s, a in sorted(event.services.items())) or "project files"
         return f"changes: {len(event.paths)} path(s) -> {acts}"
-    if isinstance(event, events.Action):
+    if isinstance(event, events.ActionEvent):
         took = f" in {event.duration_s:.2f}s" if event.duration_s is not None else ""
         if event.status == "skipped":
             return f"{event.service}: reloads itself ({event.reason})"
@@ -105,7 +105,7 @@ class PlainSink:
     def _said_already(self, event: events.Event) -> bool:
         """A failed build's outcome repeats the build failure just shown: one problem, not two."""
         said = self._failed
-        if isinstance(event, events.Action):
+        if isinstance(event, events.ActionEvent):
             self._failed = (event.service, event.action, event.location) if event.status == "failed" else None
         return isinstance(event, events.Outcome) and said == (event.service, event.action, event.location)
 
@@ -154,7 +154,7 @@ class LiveSink:
                 row.strategy = event.strategies[name]
                 if row.strategy == "none":
                     row.state = "not watched"
-        if isinstance(event, events.Action) and event.service in self.rows:
+        if isinstance(event, events.ActionEvent) and event.service in self.rows:
             self._action(self.rows[event.service], event)
         if isinstance(event, events.Outcome) and event.service in self.rows:
             row = self.rows[event.service]
@@ -170,11 +170,11 @@ class LiveSink:
         if line is not None:
             first, *rest = printable(line).splitlines()
             self.log.append(f"{_clock(event.at)} {first}")
-            if isinstance(event, events.Action) and event.status == "failed" and rest:
+            if isinstance(event, events.ActionEvent) and event.status == "failed" and rest:
                 self.live.console.print(Text("\n".join(rest), style="red"))
         self.live.update(self._render(), refresh=True)
 
-    def _action(self, row: Row, event: events.Action) -> None:
+    def _action(self, row: Row, event: events.ActionEvent) -> None:
         if event.status == "started":
             row.state = self.STATES.get(event.action, event.action)
         elif event.status == "skipped":

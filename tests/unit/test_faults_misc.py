@@ -58,7 +58,7 @@ def test_names_that_are_not_utf8_are_printed_as_escapes() -> None:
     stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict", write_through=True)
     sink = PlainSink(stream)
     sink(events.Changes(paths=[name], services={"web": "rebuild"}))
-    sink(events.Action(service="web", action="rebuild", status="started", reason=f"{name} changed"))
+    sink(events.ActionEvent(service="web", action="rebuild", status="started", reason=f"{name} changed"))
     assert b"caf\\xe9.txt changed" in stream.buffer.getvalue()  # type: ignore[attr-defined]
 
 
