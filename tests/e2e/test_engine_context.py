@@ -197,9 +197,9 @@ def test_doctor_names_the_context_and_warns_of_nothing_false(on_context: Context
     assert not any("DOCKER_HOST" in f["message"] + f["hint"] for f in findings)
 
 
+# --context beats DOCKER_HOST, as `docker --context` does (tests/unit/adapters/test_endpoint.py)
+@pytest.mark.parametrize("on_context", ["DOCKER_CONTEXT", "currentContext"], indirect=True)
 def test_docker_host_wins_over_the_context(on_context: ContextStack) -> None:
-    if on_context.args:
-        pytest.skip("--context beats DOCKER_HOST, as `docker --context` does: covered by test_endpoint")
     host = main_host()
     code, findings = on_context.doctor(extra={"DOCKER_HOST": host})
     engine = next(f for f in findings if f["check"] == "engine")
@@ -207,9 +207,8 @@ def test_docker_host_wins_over_the_context(on_context: ContextStack) -> None:
     assert on_context.engine.host not in json.dumps(findings)
 
 
+@pytest.mark.parametrize("on_context", ["DOCKER_CONTEXT", "currentContext"], indirect=True)
 def test_a_context_that_is_not_there_is_named(on_context: ContextStack) -> None:
-    if on_context.args:
-        pytest.skip("the flag is the subject here")
     done = on_context.devloop("plan", "--context", "no-such-context")
     assert done.returncode == 1 and "'no-such-context' (from --context)" in done.stderr, done.stderr
     assert "docker context ls" in done.stderr

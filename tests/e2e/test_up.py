@@ -189,7 +189,8 @@ def test_a_broken_dockerfile_keeps_the_old_container_serving(
     failed = run.wait_event(after=mark, event="action", service="baked_api", status="failed", timeout=180)
     assert "exit code: 3" in failed["detail"] or "exit code 3" in failed["detail"], failed["detail"]
     # the command as run: `docker [--context NAME] compose ... up -d --build --no-deps baked_api`
-    assert re.match(r"docker (--(context|host) \S+ )?compose (.* )?up -d --no-deps --build", failed["command"])
+    run_as = r"docker (--(context|host) \S+ )?compose (.* )?up -d --no-deps --build"
+    assert re.match(run_as, failed["command"]), failed["command"]
     assert stack.get("baked", "/") == {"message": "hello from baked v1"}
     assert stack.container("baked_api")["Id"] == before["Id"]
 
