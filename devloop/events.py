@@ -71,6 +71,17 @@ class CatchUp(Event):
 
 
 @dataclass(frozen=True)
+class ContainerOutput(Event):
+    """A changed path devloop judged to be written by the containers: said once, then never acted on."""
+
+    kind = "container_output"
+    path: str
+    services: list[str]  # the services that mount it
+    reason: str
+    setting: str  # what makes it permanent, e.g. `ignore = ["logs/"]` in devloop.toml
+
+
+@dataclass(frozen=True)
 class Notice(Event):
     kind = "notice"
     message: str

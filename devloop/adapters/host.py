@@ -33,3 +33,17 @@ def filesystem_lookup() -> Callable[[str], tuple[str, str] | None]:
         return ("", done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
 
     return other
+
+
+def file_owner(path: str) -> tuple[float, int] | None:
+    """(modification time, owner uid) of a path, symlinks not followed; None when it is gone."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_mtime, st.st_uid
+
+
+def user_id() -> int | None:
+    """The effective uid devloop runs as (None where the platform has none)."""
+    return os.geteuid() if hasattr(os, "geteuid") else None

@@ -33,6 +33,7 @@ from devloop.daemon.scheduler import Scheduler
 from devloop.daemon.shared import Emit, Shared, UpOptions
 from devloop.daemon.startup import Startup
 from devloop.daemon.sync import Sync
+from devloop.daemon.writes import ContainerWrites
 from devloop.errors import DevloopError, EngineError
 from devloop.load.context import Context, load_context
 from devloop.planning.planner import Decision
@@ -66,11 +67,12 @@ class Runner:
         self.emit_outside = emit
         self.shared = shared = Shared(context, engine, self._emit, up)
         self.outcomes = OutcomeWatcher(shared)
+        self.writes = ContainerWrites(shared)
         self.images = Images(shared)
         self.scheduler = Scheduler(shared, self._execute, self._after_batch)
         self.sync = Sync(shared, self.images, self.scheduler.busy)
         self.executor = Executor(shared, self.images, self.sync, self.scheduler.busy)
-        self.startup = Startup(shared, self.images, self.scheduler)
+        self.startup = Startup(shared, self.images, self.scheduler, self.writes)
         self.project_reload = ProjectReload(shared, self.scheduler, self.startup)
         self._pinger: Engine | None = None
         self.before_forced_exit = before_forced_exit
@@ -78,6 +80,7 @@ class Runner:
 
     def _emit(self, event: events.Event) -> None:
         """Every event goes out, and past the outcome watcher, which learns of actions this way."""
+        self.writes.observe(event)  # when actions start and end, before anything reacts
         self.emit_outside(event)
         self.outcomes.observe(event)
 
@@ -205,6 +208,10 @@ class Runner:
     async def on_changes(self, paths: set[Path]) -> None:
         shared = self.shared
         first_at = paths.first_at if isinstance(paths, Batch) else time.time()
+        kept = self.writes.keep(sorted(paths))  # what the containers wrote is never a reason to act
+        if not kept:
+            return
+        paths = set(kept)
         change = shared.context.plan.route(sorted(paths))
         watched = {s.name for s in shared.watched}
         decisions = self.outcomes.revive([d for d in change.decisions if d.service in watched])

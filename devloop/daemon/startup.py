@@ -14,19 +14,27 @@ from devloop.adapters import compose
 from devloop.daemon.images import Images
 from devloop.daemon.scheduler import Scheduler
 from devloop.daemon.shared import Shared
+from devloop.daemon.writes import ContainerWrites
 from devloop.errors import DevloopError
 from devloop.load.context import load_context
-from devloop.load.staleness import files_under, mounted_newer, parse_docker_time, stale_builds
+from devloop.load.staleness import (
+    container_written,
+    files_under,
+    mounted_newer,
+    parse_docker_time,
+    stale_builds,
+)
 from devloop.model.project import Action, Strategy
 from devloop.planning.catchup import Stale, catch_up
 from devloop.planning.planner import Decision, ServicePlan
 
 
 class Startup:
-    def __init__(self, shared: Shared, images: Images, scheduler: Scheduler) -> None:
+    def __init__(self, shared: Shared, images: Images, scheduler: Scheduler, writes: ContainerWrites) -> None:
         self.shared = shared
         self.images = images
         self.scheduler = scheduler
+        self.writes = writes
 
     def _image_ids(self) -> dict[str, str | None]:
         engine = self.shared.engine
@@ -56,7 +64,12 @@ class Startup:
     async def _compose_up_d(self) -> tuple[int, str]:
         names = list(self.shared.up.services)
         self.shared.emit(events.Notice(message=f"docker compose up -d {' '.join(names)}".rstrip()))
-        return await compose.run(self.shared.context.options, "up", "-d", *names)
+        started = names or list(self.shared.context.project.service_names)
+        self.writes.starting(started, time.time())  # what the services write as they start is theirs
+        try:
+            return await compose.run(self.shared.context.options, "up", "-d", *names)
+        finally:
+            self.writes.started(started, time.time())
 
     async def resume(self) -> None:
         """The engine answers again: bring back the services it stopped (unless --no-start), before
@@ -124,11 +137,16 @@ class Startup:
         self, plans: list[ServicePlan], started: dict[str, float | None]
     ) -> tuple[dict[str, list[Stale]], dict[str, list[Stale]]]:
         """Per service: the build inputs that differ from its image; the bound files newer than its
-        container (where an edit there may restart it)."""
-        baked = stale_builds(self.shared.engine, plans)
+        container (where an edit there may restart it); without the files the containers wrote."""
+        written = container_written(self.shared.context.project)
+        baked = {
+            name: [s for s in stale if not written(str(s.path))]
+            for name, stale in stale_builds(self.shared.engine, plans).items()
+        }
         mounted: dict[str, list[Stale]] = {}
         for plan in plans:
             container_started = started.get(plan.name)
             if container_started is not None and plan.strategy in (Strategy.RESTART, Strategy.RELOAD):
-                mounted[plan.name] = mounted_newer(plan, container_started)
+                newer = mounted_newer(plan, container_started)
+                mounted[plan.name] = [s for s in newer if not written(str(s.path))]
         return baked, mounted

@@ -10,7 +10,7 @@ from typing import Any
 
 from devloop.errors import ComposeError
 from devloop.inference.reloaders import split_command
-from devloop.model.project import Bind, Build, Project, Service, VolumeMount, WatchRule
+from devloop.model.project import Bind, Build, MountedFile, Project, Service, VolumeMount, WatchRule
 
 
 def project_from_config(
@@ -31,7 +31,10 @@ def project_from_config(
         directory=directory,
         services=_inherit_volumes(
             [
-                service_from_config(name, key, raw, directory, config.get("volumes"))
+                replace(
+                    service_from_config(name, key, raw, directory, config.get("volumes")),
+                    mounted_files=_mounted_files(raw, config, directory),
+                )
                 for key, raw in services.items()
             ]
         ),
@@ -76,6 +79,29 @@ def service_from_config(
         volume_mounts=tuple(mounts),
         volumes_from=tuple(_volumes_from(raw.get("volumes_from"))),
     )
+
+
+def _mounted_files(
+    raw: Mapping[str, Any], config: Mapping[str, Any], directory: Path
+) -> tuple[MountedFile, ...]:
+    """The service's `secrets:` and `configs:` whose top-level definition has a `file:` source (those
+    from an environment variable or an external one have no file to watch)."""
+    found: list[MountedFile] = []
+    for kind, key, default in (("secret", "secrets", "/run/secrets/"), ("config", "configs", "/")):
+        top = config.get(key)
+        defined: Mapping[str, Any] = top if isinstance(top, Mapping) else {}
+        for item in raw.get(key) or ():
+            entry = {"source": item} if isinstance(item, str) else item
+            if not isinstance(entry, Mapping):
+                continue
+            name = str(entry.get("source") or "")
+            spec = defined.get(name)
+            if not isinstance(spec, Mapping) or not spec.get("file"):
+                continue
+            target = str(entry.get("target") or name)
+            target = target if target.startswith("/") else default + target
+            found.append(MountedFile(kind, name, absolute(spec["file"], directory), PurePosixPath(target)))
+    return tuple(found)
 
 
 def _volumes_from(raw: Any) -> list[str]:

@@ -15,11 +15,14 @@ from pathlib import Path
 
 from devloop.adapters import cache
 from devloop.adapters.engine import Engine
+from devloop.adapters.host import file_owner, user_id
 from devloop.adapters.image_reads import image_digests
 from devloop.load.manifest import build_files, build_key, entry
 from devloop.model.ignore import NOISE_DIRS, noise_reason
+from devloop.model.project import Project
 from devloop.planning.catchup import Stale
 from devloop.planning.copymap import image_paths
+from devloop.planning.output import foreign_owner, looks_like_output, mounted_by
 from devloop.planning.planner import ServicePlan
 
 _DOCKER_TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$")
@@ -132,6 +135,25 @@ def _against_image(
         else:
             kept[relative] = mine
     return stale
+
+
+def container_written(project: Project) -> Callable[[str], bool]:
+    """Whether a file was written by the containers, as far as its name and owner tell without
+    devloop having watched it: under a bind mount of some service, and it looks like output (a
+    log, a cache, ...) or neither the host user nor the project folder's owner owns it."""
+    me = user_id()
+    directory = str(project.directory)
+    tree = file_owner(directory)
+
+    def written(path: str) -> bool:
+        if not mounted_by(project, path):
+            return False
+        if looks_like_output(os.path.relpath(path, directory)) is not None:
+            return True
+        facts = file_owner(path)
+        return facts is not None and foreign_owner(facts[1], me, tree[1] if tree else None) is not None
+
+    return written
 
 
 def mounted_newer(plan: ServicePlan, started_at: float, limit: int = 20000) -> list[Stale]:

@@ -99,6 +99,17 @@ class VolumeMount:
 
 
 @dataclass(frozen=True)
+class MountedFile:
+    """A compose `secrets:` or `configs:` entry with a `file:` source: compose bind-mounts the file
+    at `target`, and the process reads it (at start, as a rule)."""
+
+    kind: str  # "secret" | "config"
+    name: str  # its key in the compose file
+    source: Path
+    target: PurePosixPath
+
+
+@dataclass(frozen=True)
 class Service:
     name: str
     image: str | None = None  # the image name the service runs (built image for build services)
@@ -112,6 +123,7 @@ class Service:
     working_dir: str | None = None
     volume_mounts: tuple[VolumeMount, ...] = ()  # the named and anonymous volumes, in detail
     volumes_from: tuple[str, ...] = ()  # services whose mounts it inherits (already in binds/volumes)
+    mounted_files: tuple[MountedFile, ...] = ()  # secrets and configs with a `file:` source
 
     @property
     def env(self) -> dict[str, str]:

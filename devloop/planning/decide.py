@@ -53,7 +53,7 @@ def decide_seen(plan: ServicePlan, text: str) -> tuple[Action, str] | None:
     if is_plain_name(name) and text not in plan.leaf_texts:
         outcome = folder_outcome(plan, folder)
         if isinstance(outcome, Scoped):
-            outcome = outcome.inside if outcome.test(name) else outcome.outside
+            outcome = outcome.pick(name)
         if outcome is not None:
             return None if outcome is NOTHING else (outcome[0], name + outcome[1])
     return _decide(plan, text, name)
@@ -69,11 +69,19 @@ def is_plain_name(name: str) -> bool:
 
 @dataclass(frozen=True)
 class Scoped:
-    """A folder whose plain files get `inside` when the reloader watches their name, else `outside`."""
+    """A folder whose plain files get `inside` when the reloader watches their name (or when there
+    is no such test), else `outside`; a restart becomes nothing for a name the process does not read."""
 
-    test: Callable[[str], bool]
+    test: Callable[[str], bool] | None
     inside: tuple[Action, str]
     outside: tuple[Action, str]
+    unread: Callable[[str], str | None] | None = None
+
+    def pick(self, name: str) -> tuple[Action, str]:
+        outcome = self.inside if self.test is None or self.test(name) else self.outside
+        if self.unread is not None and outcome[0] is Action.RESTART and self.unread(name):
+            return NOTHING
+        return outcome
 
 
 Outcome = tuple[Action, str] | Scoped
@@ -117,18 +125,36 @@ def _folder_decides(plan: ServicePlan, folder: str) -> Outcome | None:
         return _UNSEEN_ACTION, _unseen_reason(shown)
     if plan.misplaced and bind in plan.misplaced_binds:
         return None  # baked or not: each file must be decided
+    inside = relative(folder, source)
     scope = plan.scope
     if scope is None:
-        return _bind_outcome(plan, shown, True)
-    inside = relative(folder, source)
+        return _unread(plan, inside, None, _bind_outcome(plan, shown, True), NOTHING)
     target = str(bind.target)
     container = target if inside == "." else f"{target.rstrip('/')}/{inside.replace(_SEP, '/')}"
     if container in scope.root_parents:
         return None  # a watched root may be one of its files
     watched = scope.folder(container)
     if isinstance(watched, bool):
-        return _bind_outcome(plan, shown, watched)
-    return Scoped(watched, _bind_outcome(plan, shown, True), _bind_outcome(plan, shown, False))
+        return _unread(plan, inside, None, _bind_outcome(plan, shown, watched), NOTHING)
+    return _unread(plan, inside, watched, _bind_outcome(plan, shown, True), _bind_outcome(plan, shown, False))
+
+
+def _unread(
+    plan: ServicePlan,
+    inside: str,
+    test: Callable[[str], bool] | None,
+    watched: tuple[Action, str],
+    other: tuple[Action, str],
+) -> Outcome:
+    """A folder's outcome, where a restart becomes nothing for the files the process does not read:
+    all of them in a folder it does not read (docs/, tests/, .github/), else those whose name says
+    so (README.md, .gitlab-ci.yml)."""
+    unread = plan.unread
+    if unread is not None and unread.folder_reason(inside):
+        watched, other = (NOTHING if o[0] is Action.RESTART else o for o in (watched, other))
+    if test is None and (unread is None or watched[0] is not Action.RESTART):
+        return watched
+    return Scoped(test, watched, other, unread.name_reason if unread is not None else None)
 
 
 def _decide(plan: ServicePlan, text: str, name: str) -> tuple[Action, str] | None:
@@ -144,6 +170,12 @@ def _decide(plan: ServicePlan, text: str, name: str) -> tuple[Action, str] | Non
         if covered:  # Compose Watch skips what the build context's .dockerignore excludes
             in_context = plan.context_text is not None and _under(text, plan.context_text)
             return outcome if not in_context or _kept(plan, text) is not None else None
+    mounted = plan.mounted_file_texts.get(text) if plan.mounted_file_texts else None
+    if mounted is not None and plan.configured == "auto":
+        return Action.RESTART, (
+            f"{name} is {mounted.kind} {mounted.name}, which compose mounts at {mounted.target}: "
+            "read at start, so it is restarted"
+        )
     if text in plan.input_texts:
         return Action.REBUILD, f"{name} is a build input of {service.name}"
     including = plan.included_texts.get(text) if plan.included else None
@@ -217,7 +249,7 @@ def _baked_how(plan: ServicePlan, relative: str) -> str:
 
 def _bound(
     plan: ServicePlan, bind: Bind, shown: str, single_file: bool, text: str, name: str
-) -> tuple[Action, str]:
+) -> tuple[Action, str] | None:
     where = f"{name} is under bind {shown}"
     if _is_dependency(plan, text, name):
         if _baked(plan, text) is not None:
@@ -240,6 +272,9 @@ def _bound(
     scope = plan.scope if auto else None
     in_scope = scope is None or scope.covers(_container_path(bind, text))
     action, suffix = _bind_outcome(plan, shown, in_scope)
+    if action is Action.RESTART and not single_file and plan.unread is not None:
+        if plan.unread.reason(relative(text, str(bind.source))):
+            return None  # the process does not read it (see explain.quiet_paths)
     return action, name + suffix
 
 

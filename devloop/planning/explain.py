@@ -4,6 +4,7 @@ triggers nothing. Pure, and only for explaining: routing never calls it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from devloop.model.dockerfile import stage_name
 from devloop.model.project import Strategy
 from devloop.planning.decide import decide, relative
+from devloop.planning.output import looks_like_output, mounted_by, output_anytime, pattern_for
 from devloop.planning.planner import ProjectPlan
 from devloop.planning.plans import ChangePlan, ServicePlan
 
@@ -53,21 +55,21 @@ class Quiet:
 
 
 def quiet_paths(project: ProjectPlan, change: ChangePlan, paths: Iterable[Path]) -> list[Quiet]:
-    """For each path inside build contexts: the services of those builds that do nothing for it,
-    grouped by build, with why (their .dockerignore excludes it, or no COPY/ADD of the stages the
-    target includes copies it)."""
+    """For each path: the services that see it through a bind or a build context and do nothing for
+    it, grouped by reason: their process does not read it (docs, CI settings, tests), their
+    .dockerignore excludes it, or no COPY/ADD of the stages the target includes copies it."""
     acted = {(d.service, p) for d in change.decisions for p in d.paths}
     found: list[Quiet] = []
     for path in paths:
         by_reason: dict[str, list[str]] = {}
+        text = str(path)
         for plan in project.services:
+            if (plan.name, path) in acted or decide(plan, path) is not None:
+                continue
+            reason = _unread(plan, text)
             context = plan.context_text
-            text = str(path)
-            if context is None or (plan.name, path) in acted or not text.startswith(context + "/"):
-                continue
-            if decide(plan, path) is not None:
-                continue
-            reason = _why_not(plan, relative(text, context))
+            if reason is None and context is not None and text.startswith(context + "/"):
+                reason = _why_not(plan, relative(text, context))
             if reason:
                 by_reason.setdefault(reason, []).append(plan.name)
         found += [Quiet(path, tuple(names), reason) for reason, names in by_reason.items()]
@@ -88,3 +90,48 @@ def _why_not(plan: ServicePlan, inside: str) -> str | None:
         return reason
     stages = ", ".join(stage_name(s) for s, _ in dockerfile.chain(build.target))
     return f"{reason} in the stages the build includes ({stages})"
+
+
+def _unread(plan: ServicePlan, text: str) -> str | None:
+    """Why the service's process does not read this file under one of its code binds, or None."""
+    if plan.unread is None:
+        return None
+    for source, inside, _, _ in plan.code_binds:
+        if text.startswith(inside):
+            reason = plan.unread.reason(relative(text, source))
+            return f"{reason}: an edit needs no restart" if reason else None
+    return None
+
+
+@dataclass(frozen=True)
+class OutputNote:
+    """A path under the bind mounts of some services that is (or looks like) what they write."""
+
+    path: Path
+    services: tuple[str, ...]  # the services that mount it
+    reason: str
+    always: bool  # devloop up never acts on it (else: not when the containers write it)
+    setting: str  # what makes it permanent
+
+
+def output_note(project: ProjectPlan, path: Path, ignored: bool, foreign: str | None) -> OutputNote | None:
+    """What `devloop up` does with a changed path the containers may have written: never act on it
+    (its owner is not the host user, or it looks like output and git ignores it), or not act on it
+    when it changes as the services start; None for a path that does not look like output."""
+    services = mounted_by(project.project, str(path))
+    if not services:
+        return None
+    inside = os.path.relpath(path, project.project.directory)
+    setting = f'ignore = ["{pattern_for(inside)}"] in devloop.toml'
+    anytime = output_anytime(inside, ignored, foreign)
+    if anytime is not None:
+        return OutputNote(path, services, f"container output ({anytime})", True, setting)
+    looks = looks_like_output(inside)
+    if looks is None:
+        return None
+    who = " or ".join(services)
+    reason = (
+        f"looks like container output ({looks[0]}): devloop up does not act on it when it changes during "
+        f"or right after devloop's start, restart or rebuild of {who}; an edit of yours at another time acts"
+    )
+    return OutputNote(path, services, reason, False, setting)

@@ -16,10 +16,11 @@ from devloop.inference.scope import Scope, scope_of
 from devloop.inference.trace import StartFile, Trace
 from devloop.model.dockerfile import Dockerfile, Stage
 from devloop.model.ignore import IgnoreRules
-from devloop.model.project import Action, Bind, Service, Strategy
+from devloop.model.project import Action, Bind, MountedFile, Service, Strategy
 from devloop.planning.depvolumes import DependencyVolume
 from devloop.planning.placement import Misplaced
 from devloop.planning.strategy import CopySources, context_copies, is_system_bind, show
+from devloop.planning.unread import Unread, unread_for
 
 _LINE = re.compile(r":\d")  # a `file:line` citation
 
@@ -137,7 +138,12 @@ class ServicePlan:
     def leaf_texts(self) -> frozenset[str]:
         """Paths that are special in themselves: the build inputs, the bind sources, start files."""
         found = self.input_texts | {source for source, *_ in self.code_binds} | frozenset(self.start_files)
-        return found | frozenset(self.included_texts)
+        return found | frozenset(self.included_texts) | frozenset(self.mounted_file_texts)
+
+    @cached_property
+    def mounted_file_texts(self) -> dict[str, MountedFile]:
+        """Secret and config files (compose bind-mounts them; the process reads them at start)."""
+        return {str(f.source): f for f in self.service.mounted_files}
 
     @cached_property
     def start_files(self) -> dict[str, StartFile]:
@@ -177,6 +183,15 @@ class ServicePlan:
         """A cache for decide.py, when what a plain file gets depends on its folder alone."""
         patterns = self.user_ignore.patterns or self.rebuild_on.patterns
         return None if patterns or (self.service.watch_rules and self.configured == "auto") else {}
+
+    @cached_property
+    def unread(self) -> Unread | None:
+        """The files its process does not read (docs, CI settings, tests of a non-test-runner): an
+        edit of one under a bind gets nothing instead of a restart."""
+        if self.configured != "auto" or self.strategy is Strategy.NONE:
+            return None
+        argv = self.trace.argv if self.trace is not None else self.process.argv
+        return unread_for(argv, (self.verdict.program or "").split(" ")[0] or None)
 
     @cached_property
     def extra_texts(self) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ rebuilt with the others); a service that runs an image another service builds is
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 # Per folder of a batch: the services watching it, and what each gives a plain file there when the
 # folder alone decides for all of them (else None); None for the folder itself inside .git/ etc.
-# An entry: (service, action, reason suffix, and for a reloader that watches some names only: the test
-# on the name and the (action, suffix) for the names it does not watch).
-_Entry = tuple[str, Action, str, "Callable[[str], bool] | None", tuple[Action, str]]
+# An entry: (service, action, reason suffix, and when the file's name matters (a reloader that watches
+# some names only, names the process does not read): what picks the outcome by name).
+_Entry = tuple[str, Action, str, "Scoped | None"]
 _Folder = tuple[list[int], list[_Entry] | None]
 _NOT_SEEN: _Folder = ([], None)
 
@@ -48,12 +48,12 @@ def _folder_entry(plan: ProjectPlan, folder: str) -> _Folder | None:
         outcome = folder_outcome(service_plan, folder)
         name = service_plan.service.name
         if isinstance(outcome, Scoped):
-            by_folder.append((name, *outcome.inside, outcome.test, outcome.outside))
+            by_folder.append((name, *outcome.inside, outcome))
             continue
         if outcome is None or outcome[0] is Action.REBUILD:  # a rebuild may be shared: decide_seen()
             return candidates, None
         if outcome is not NOTHING:
-            by_folder.append((name, outcome[0], outcome[1], None, outcome))
+            by_folder.append((name, outcome[0], outcome[1], None))
     return candidates, by_folder
 
 
@@ -113,18 +113,22 @@ class _Router:
         candidates, by_folder = entry
         plain = name not in DEPENDENCY_FILES and not name.endswith(DEPENDENCY_SUFFIXES)  # is_plain_name
         if by_folder is not None and plain and text not in self.leaves:
-            self._by_folder(path, name, by_folder)
-            seen = bool(by_folder)
+            seen = self._by_folder(path, name, by_folder)
         else:
             seen = self._by_rules(path, text, candidates)
         if not seen and not is_project_file:
             self.unseen.append(path)
 
-    def _by_folder(self, path: Path, name: str, by_folder: list[_Entry]) -> None:
+    def _by_folder(self, path: Path, name: str, by_folder: list[_Entry]) -> bool:
+        """The per-folder outcomes of the services watching the path; whether any acts on it."""
         best = self.best
-        for service_name, action, suffix, test, outside in by_folder:
-            if test is not None and not test(name):
-                action, suffix = outside
+        seen = False
+        for service_name, action, suffix, scoped in by_folder:
+            if scoped is not None:
+                action, suffix = scoped.pick(name)
+                if action is Action.NONE:
+                    continue
+            seen = True
             current = best.get(service_name)
             if current is None:
                 best[service_name] = _Best(action, name + suffix, [path])
@@ -132,6 +136,7 @@ class _Router:
             if action > current.action:  # the reason is built only when it is kept
                 current.action, current.reason = action, name + suffix
             current.paths.append(path)
+        return seen
 
     def _by_rules(self, path: Path, text: str, candidates: list[int]) -> bool:
         """Every per-path rule of every service that watches the path; whether any saw it."""

@@ -72,6 +72,7 @@ def plan_service(
             watch.append(build.dockerignore)  # <Dockerfile>.dockerignore beside an outside Dockerfile
         watch += [p for p in facts.included if not any(p == w or w in p.parents for w in watch)]
     watch += [r.path for r in service.watch_rules]
+    watch += [f.source for f in service.mounted_files]
     watch += extra
     return ServicePlan(
         service=service,

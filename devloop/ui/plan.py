@@ -15,7 +15,7 @@ from devloop.model.cleaning import CleanReport, format_bytes
 from devloop.model.paths import shown
 from devloop.model.project import Strategy
 from devloop.planning.copymap import describe_mapping
-from devloop.planning.explain import quiet_paths, shared_note, stage_chain
+from devloop.planning.explain import OutputNote, quiet_paths, shared_note, stage_chain
 from devloop.planning.planner import ChangePlan, ProjectPlan, ServicePlan
 
 
@@ -78,10 +78,32 @@ def plan_json(plan: ProjectPlan, measured: Measured) -> dict[str, Any]:
     }
 
 
-def change_plan_json(plan: ProjectPlan, paths: Sequence[Path]) -> dict[str, Any]:
-    """What the paths do together (as one batch), and per path on its own, with why the build
-    services that do nothing for a path do nothing."""
-    change = plan.route(paths)
+Outputs = Mapping[Path, OutputNote]
+
+
+def _routed(plan: ProjectPlan, paths: Sequence[Path], outputs: Outputs) -> ChangePlan:
+    """What `devloop up` does with the paths: those that are always container output do nothing."""
+    return plan.route([p for p in paths if not (p in outputs and outputs[p].always)])
+
+
+def _output_json(note: OutputNote | None) -> dict[str, Any] | None:
+    if note is None:
+        return None
+    return {
+        "services": list(note.services),
+        "why": note.reason,
+        "always": note.always,
+        "setting": note.setting,
+    }
+
+
+def change_plan_json(
+    plan: ProjectPlan, paths: Sequence[Path], outputs: Outputs | None = None
+) -> dict[str, Any]:
+    """What the paths do together (as one batch), and per path on its own, with why the services
+    that do nothing for a path do nothing, and whether it is (or looks like) container output."""
+    outputs = outputs or {}
+    change = _routed(plan, paths, outputs)
     return {
         "actions": {d.service: str(d.action) for d in change.decisions},
         "reasons": {d.service: d.reason for d in change.decisions},
@@ -94,8 +116,9 @@ def change_plan_json(plan: ProjectPlan, paths: Sequence[Path]) -> dict[str, Any]
                 "nothing": [
                     {"services": list(q.services), "why": q.reason} for q in quiet_paths(plan, one, [path])
                 ],
+                "container_output": _output_json(outputs.get(path)),
             }
-            for path, one in ((p, plan.route([p])) for p in paths)
+            for path, one in ((p, _routed(plan, [p], outputs)) for p in paths)
         },
     }
 
@@ -133,17 +156,27 @@ def render_plan(plan: ProjectPlan, measured: Measured, out: Console, note: str |
         out.print(f"[dim]note: {note}[/]")
 
 
-def render_change_plan(plan: ProjectPlan, paths: Sequence[Path], out: Console) -> None:
-    """Per path: what each service does and why, and why the build services that do nothing for
-    it do nothing; with several paths, then what they do together (one batch)."""
+def render_change_plan(
+    plan: ProjectPlan, paths: Sequence[Path], out: Console, outputs: Outputs | None = None
+) -> None:
+    """Per path: what each service does and why, why the services that do nothing for it do
+    nothing, and whether it is container output; with several paths, then what they do together."""
     base = plan.project.directory
+    outputs = outputs or {}
     for path in paths:
         if len(paths) > 1:
             out.print(f"[bold underline]{shown(path, base, dot=True)}[/]")
+        note = outputs.get(path)
+        if note is not None and note.always:
+            out.print(f"{', '.join(note.services)}: nothing - {path.name} is {note.reason}; devloop up never "
+                      f"acts on it (to make it permanent: {note.setting})")  # fmt: skip
+            continue
         _render_one(plan, plan.route([path]), [path], out)
+        if note is not None:
+            out.print(f"[dim]note: {path.name} {note.reason} (to make it permanent: {note.setting})[/]")
     if len(paths) > 1:
         out.print("[bold underline]together[/]")
-        change = plan.route(paths)
+        change = _routed(plan, paths, outputs)
         for decision in change.decisions:
             out.print(f"[bold]{decision.service}[/]: {decision.action} - {decision.reason}")
         if not change.decisions:

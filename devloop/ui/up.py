@@ -70,6 +70,11 @@ def describe(event: events.Event) -> str | None:
         return f"error: {where}{event.service}: {event.action} failed: {event.error or 'not live'}"
     if isinstance(event, events.CatchUp):
         return f"{event.service}: catch-up {event.action}: {event.reason}"
+    if isinstance(event, events.ContainerOutput):
+        return (
+            f"{event.path}: written by {', '.join(event.services)} ({event.reason}); devloop does not "
+            f"act on it (to make this permanent: {event.setting})"
+        )
     if isinstance(event, events.Notice):
         prefix = {"info": "", "warning": "warning: ", "error": "error: "}[event.level]
         hint = f" (hint: {event.hint})" if event.hint else ""

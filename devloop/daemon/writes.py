@@ -1,0 +1,105 @@
+"""Never act on what the containers write: before a batch is routed, the paths the containers wrote
+into their bind mounts are taken out of it (see planning.output for the rules). Each time a path is
+judged output devloop says so once, with the `ignore` setting that makes it permanent."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from devloop import events
+from devloop.adapters.git import GitIgnores
+from devloop.adapters.host import file_owner, user_id
+from devloop.daemon.shared import Shared
+from devloop.planning.output import Change, Writes, foreign_owner, mounted_by
+
+# Actions after which a service's new process writes its logs and caches into its binds.
+_STARTS = frozenset({"restart", "rebuild", "recreate"})
+
+
+class ContainerWrites:
+    def __init__(self, shared: Shared) -> None:
+        self.shared = shared
+        self.state = Writes()
+        self.git = GitIgnores(shared.context.project.directory)
+        self.me = user_id()
+        self.said: set[str] = set()  # the patterns devloop told about
+        self._owners: dict[str, int | None] = {}  # bind source -> its owner
+
+    def observe(self, event: events.Event) -> None:
+        """Told every event: the actions that start a service's process open its window, which
+        closes WINDOW_S after the action ended, or after the service was seen live."""
+        if isinstance(event, events.Outcome):  # live (or failed) now: its start-up writes come after
+            self.state.live(event.service, event.at)
+            return
+        if not isinstance(event, events.ActionEvent):
+            return
+        if event.action == "reload" and event.status == "skipped":  # its own reload starts it anew
+            self.state.began(event.service, event.at, "reload")
+            self.state.ended(event.service, event.at)
+            return
+        if event.action not in _STARTS:
+            return
+        if event.status == "started":
+            self.state.began(event.service, event.at, event.action)
+            self.state.acted(event.service, event.paths, event.at)
+        elif event.status in ("succeeded", "failed"):
+            self.state.ended(event.service, event.at)
+
+    def starting(self, services: Iterable[str], at: float) -> None:
+        """`docker compose up -d` (at devloop's start, or when the engine is back) is running."""
+        for service in services:
+            self.state.began(service, at, "start")
+
+    def started(self, services: Iterable[str], at: float) -> None:
+        for service in services:
+            self.state.ended(service, at)
+
+    def keep(self, paths: Iterable[Path]) -> list[Path]:
+        """The paths that are not container output; those that are are told about once."""
+        context = self.shared.context
+        directory = str(context.project.directory)
+        project_files = context.plan.remodel_texts
+        changes: list[tuple[Path, Change]] = []
+        kept: list[Path] = []
+        for path in paths:
+            text = str(path)
+            services = mounted_by(context.project, text)
+            if not services or text in project_files:
+                kept.append(path)
+                continue
+            facts = file_owner(text)
+            at, uid = facts if facts is not None else (time.time(), None)
+            foreign = None if uid is None else foreign_owner(uid, self.me, self._tree_owner(text))
+            changes.append((path, Change(text, os.path.relpath(text, directory), at, services, foreign)))
+        asked = [c.path for _, c in changes if c.foreign_owner is None]
+        ignored = self.git.ignored(asked) if asked else set()
+        for path, change in changes:
+            if change.path in ignored:
+                change = Change(change.path, change.relative, change.at, change.mounted_by, None, True)
+            verdict = self.state.judge(change)
+            if verdict is None:
+                kept.append(path)
+                continue
+            if verdict.pattern not in self.said:
+                self.said.add(verdict.pattern)
+                self.shared.emit(
+                    events.ContainerOutput(
+                        path=change.relative,
+                        services=list(verdict.services),
+                        reason=verdict.reason,
+                        setting=f'ignore = ["{verdict.pattern}"] in devloop.toml',
+                    )
+                )
+        return kept
+
+    def _tree_owner(self, text: str) -> int | None:
+        """The owner of the project folder, or of the outermost bind source holding the path."""
+        directory = str(self.shared.context.project.directory)
+        root = directory if text.startswith(directory + os.sep) else os.path.dirname(text)
+        if root not in self._owners:
+            facts = file_owner(root)
+            self._owners[root] = facts[1] if facts is not None else None
+        return self._owners[root]

@@ -1,0 +1,125 @@
+"""Files a running service does not read: documentation, version-control, CI and editor settings,
+and tests (for a process that is not a test runner). An edit of one needs no restart. Pure.
+
+Never for a file the process is known to read: start scripts and configs are decided before this
+rule, a program that reads such files (a docs server, a test runner) turns its kind off, and a
+folder the command names (`celery -A tests.app`, `mkdocs serve -f docs/mkdocs.yml`) is read."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# kind -> (folder names, file-name regex, programs that do read them)
+_KINDS: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
+    "documentation": (
+        frozenset({"docs", "doc"}),
+        r"^(readme|license|licence|changelog|changes|contributing|authors|notice|copying|"
+        r"code_of_conduct|security)([.-].*)?$|\.(md|markdown|rst|adoc)$",
+        frozenset(
+            {
+                "mkdocs",
+                "sphinx-build",
+                "sphinx-autobuild",
+                "docusaurus",
+                "hugo",
+                "jekyll",
+                "vitepress",
+                "mdbook",
+                "docsify",
+                "grip",
+                "zola",
+                "eleventy",
+                "retype",
+            }
+        ),
+    ),  # fmt: skip
+    "version control, CI or editor settings": (
+        frozenset({".github", ".gitlab", ".circleci", ".vscode", ".idea", ".devcontainer", ".husky"}),
+        r"^(\.gitlab-ci\.ya?ml|\.gitignore|\.gitattributes|\.gitmodules|\.mailmap|\.editorconfig|"
+        r"\.pre-commit-config\.ya?ml|\.travis\.ya?ml|codeowners|jenkinsfile)$",
+        frozenset(),
+    ),
+    "tests": (
+        frozenset({"tests", "test", "__tests__", "spec", "specs"}),
+        r"$^",  # by folder only: a test file beside the code may be imported by it
+        frozenset(
+            {
+                "pytest",
+                "py.test",
+                "unittest",
+                "nose2",
+                "tox",
+                "nox",
+                "jest",
+                "vitest",
+                "mocha",
+                "ava",
+                "tap",
+                "rspec",
+                "minitest",
+                "phpunit",
+                "karma",
+                "cypress",
+                "playwright",
+                "test",
+            }
+        ),
+    ),  # fmt: skip
+}
+
+
+@dataclass(frozen=True)
+class Unread:
+    """The kinds of files one service's process does not read, and the folder names its command
+    mentions (those are read, whatever their name)."""
+
+    program: str
+    kinds: tuple[str, ...]
+    named: frozenset[str] = frozenset()
+
+    def folder_reason(self, relative_folder: str) -> str | None:
+        """Why no file under this folder (relative to a bind source, "." for the source) is read."""
+        if relative_folder in (".", ""):
+            return None
+        for part in relative_folder.split(os.sep):
+            lower = part.lower()
+            if lower in self.named:
+                return None
+            for kind in self.kinds:
+                if lower in _KINDS[kind][0]:
+                    return f"{self.program} does not read {kind} (it is under {part}/)"
+        return None
+
+    def name_reason(self, name: str) -> str | None:
+        """Why no process reads a file of this name, whatever its folder."""
+        lower = name.lower()
+        for kind in self.kinds:
+            if _NAMES[kind](lower):
+                return f"{self.program} does not read {kind}"
+        return None
+
+    def reason(self, relative: str) -> str | None:
+        folder, _, name = relative.rpartition(os.sep)
+        return self.folder_reason(folder) or self.name_reason(name)
+
+
+_NAMES = {kind: re.compile(regex).search for kind, (_, regex, _) in _KINDS.items()}
+_WORD = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def unread_for(argv: Iterable[str], program: str | None = None) -> Unread | None:
+    """What the process running `argv` does not read; None when it may read all of it (it is a
+    docs server and a test runner, or nothing is known of what it runs)."""
+    argv = tuple(argv)
+    if not argv:
+        return None
+    programs = {os.path.basename(token).lower() for token in argv[:4]}
+    words = {w.lower() for token in argv for part in re.split(r"[/.:=]", token) for w in _WORD.findall(part)}
+    kinds = tuple(kind for kind, (_, _, readers) in _KINDS.items() if not programs & readers)
+    if not kinds:
+        return None
+    named = frozenset(w for w in words if any(w in _KINDS[k][0] for k in _KINDS))
+    return Unread(f"`{program or os.path.basename(argv[0])}`", kinds, named)
