@@ -133,3 +133,12 @@ def test_the_user_editing_the_same_file_again_later_acts() -> None:
     writes.ended("worker", 12.0)
     assert writes.judge(change("app/tasks.py", 12.0 + WINDOW_S + 20)) is None
     assert writes.judge(change("app/tasks.py", 12.0 + LOOP_S + 60)) is None
+
+
+def test_the_window_runs_on_from_when_the_service_is_live() -> None:
+    writes = Writes()
+    writes.began("worker", 100.0, "restart")
+    writes.ended("worker", 101.0)
+    writes.live("worker", 120.0)  # Celery took its time to come up, then logged
+    assert writes.judge(change("logs/celery.log", 120.0 + WINDOW_S - 1)) is not None
+    assert writes.judge(change("logs/other.log", 120.0 + WINDOW_S + 5)) is None
