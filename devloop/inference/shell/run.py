@@ -64,7 +64,7 @@ def run_script(
         _run(nodes, state)
     except _Exec as done:
         return _result(state, done.argv, done.line, done.env)
-    except _Exit:
+    except (_Exit, _Return):  # `return` outside a function ends a sourced script; sh goes no further
         pass
     except Unparsable as exc:
         return _result(state, None, 0, state.child_env(), str(exc))

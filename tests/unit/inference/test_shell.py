@@ -282,3 +282,8 @@ def test_a_task_runner_timing_a_function_that_fills_an_array(
 def test_an_array_element_and_a_plain_variable_as_an_array() -> None:
     text = 'opts=(-p 8000)\nname=web\nexec serve "$opts" "${name[@]}" "${opts[*]}"\n'
     assert run_script(text).argv == ("serve", "-p", "web", "-p", "8000")
+
+
+def test_return_outside_a_function_ends_the_script() -> None:
+    found = run_script("echo start\nreturn\nexec uvicorn app:app --reload\n")
+    assert found.argv != ("uvicorn", "app:app", "--reload")
