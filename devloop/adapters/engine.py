@@ -173,6 +173,14 @@ class Engine:
                 container.restart(timeout=timeout)
         return len(containers)
 
+    def signal(self, project: str, service: str, signal: str) -> int:
+        """Send `signal` to the first process of every container of a service; returns how many."""
+        containers = self.containers(project, service)
+        with engine_errors(f"signalling {service}"):
+            for container in containers:
+                container.kill(signal=signal)
+        return len(containers)
+
     # Appended for `devloop doctor` (and mount checks in `devloop up`): read-only looks into
     # containers. Each returns None when the thing is not there rather than raising.
 

@@ -1,4 +1,5 @@
-"""Restart a service's containers through the Docker SDK, as an action with a Result."""
+"""Restart a service's containers (or signal their first process) through the Docker SDK, as an
+action with a Result."""
 
 from __future__ import annotations
 
@@ -11,15 +12,20 @@ from devloop.adapters.processes import Result
 from devloop.errors import EngineError
 
 
-async def restart(engine: Engine, project: str, service: str) -> Result:
-    """Restart all containers of a service through the Docker SDK (in a worker thread)."""
+async def restart(engine: Engine, project: str, service: str, signal: str = "") -> Result:
+    """Restart all containers of a service through the Docker SDK (in a worker thread); with a
+    `signal`, send it to their first process instead (gunicorn reloads on HUP)."""
     started = time.monotonic()
     try:
-        count = await anyio.to_thread.run_sync(engine.restart, project, service)
+        if signal:
+            count = await anyio.to_thread.run_sync(engine.signal, project, service, signal)
+        else:
+            count = await anyio.to_thread.run_sync(engine.restart, project, service)
     except EngineError as exc:
         return Result(False, time.monotonic() - started, exc.message, engine_down=True)
     except Exception as exc:  # noqa: BLE001 - an API error is reported, not fatal
-        return Result(False, time.monotonic() - started, f"restart failed: {exc}")
+        return Result(False, time.monotonic() - started, f"{'signal' if signal else 'restart'} failed: {exc}")
     if count == 0:
         return Result(False, time.monotonic() - started, f"no container of {service}")
-    return Result(True, time.monotonic() - started, f"restarted {count} container(s)")
+    done = f"sent {signal} to" if signal else "restarted"
+    return Result(True, time.monotonic() - started, f"{done} {count} container(s)")

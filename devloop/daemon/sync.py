@@ -51,13 +51,16 @@ class Sync:
             return self._fallback(decision, result.error)
         shared.synced.setdefault(decision.service, set()).update(str(f.target) for f in files)
         detail = f"copied {result.copied}, removed {result.removed} in {result.containers} container(s)"
-        if not plan.verdict.reloads:
-            outcome = await restart(shared.engine, project, decision.service)
+        how = plan.pickup
+        if how != "reload":  # it does not reload by itself: a signal it reloads on, else a restart
+            sent = plan.verdict.on_signal if how == "signal" else ""
+            outcome = await restart(shared.engine, project, decision.service, sent)
             took += outcome.duration_s
             if outcome.engine_down:
                 shared.action_event(decision, "sync", "failed", detail=ENGINE_AWAY)
                 return False
-            detail += "; restarted" if outcome.ok else f"; restart failed: {outcome.detail}"
+            done = f"sent {sent}" if sent else "restarted"
+            detail += f"; {done}" if outcome.ok else f"; {outcome.detail}"
         shared.action_event(decision, "sync", "succeeded", duration_s=round(took, 3), detail=detail)
         if plan.service.build is not None and shared.context.settings.image_refresh_s > 0:
             self._schedule_refresh(decision.service)
@@ -78,22 +81,32 @@ class Sync:
         self.shared.start_soon(self._refresh_image, service)
 
     async def _refresh_image(self, service: str) -> None:
+        """Build once edits have stopped for image_refresh_s, again if one came during the build; a
+        failed build is reported and leaves the running containers as they are."""
         shared = self.shared
         quiet = shared.context.settings.image_refresh_s
         try:
-            while (wait := self.last_sync[service] + quiet - time.monotonic()) > 0:
-                await anyio.sleep(wait)
-            if service not in shared.context.project.service_names:  # removed from the compose file
-                return
-            while self.busy(service):
-                await anyio.sleep(1)
-            await shared.health.wait_up()
-            reason = f"keeps the image honest after {quiet}s without edits"
-            shared.emit(events.ActionEvent(service=service, action="image", status="started", reason=reason))
-            started = time.time()
-            outcome = await compose.build(shared.context.options, [service])
-            if outcome.ok:
-                await anyio.to_thread.run_sync(self.images.confirm, [service], started)
-            shared.emit(events.ActionEvent(service=service, action="image", reason=reason, **outcome.ended()))
+            built_at = 0.0
+            while self.last_sync[service] > built_at:
+                while (wait := self.last_sync[service] + quiet - time.monotonic()) > 0:
+                    await anyio.sleep(wait)
+                if service not in shared.context.project.service_names:  # removed from the compose file
+                    return
+                while self.busy(service):
+                    await anyio.sleep(1)
+                await shared.health.wait_up()
+                reason = f"keeps the image honest after {quiet}s without edits"
+                shared.emit(
+                    events.ActionEvent(service=service, action="image", status="started", reason=reason)
+                )
+                started, built_at = time.time(), time.monotonic()
+                outcome = await compose.build(shared.context.options, [service])
+                if outcome.ok:
+                    await anyio.to_thread.run_sync(self.images.confirm, [service], started)
+                shared.emit(
+                    events.ActionEvent(service=service, action="image", reason=reason, **outcome.ended())
+                )
+                if not outcome.ok:
+                    return  # the next sync schedules another try
         finally:
             self.refreshing.discard(service)

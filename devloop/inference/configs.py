@@ -88,6 +88,8 @@ def _gunicorn(tracer: Reader, verdict: ReloadVerdict, args: list[str], steps: li
         return verdict
     tracer.at_start(file, "read by `gunicorn`")
     config = gunicorn.read_config(file.text, tracer.env)
+    if config.preload:
+        verdict = replace(verdict, on_signal="")
     where = f"{tracer.cite(file)}:{config.line}"
     name = posixpath.basename(file.container)
     include = ("*.py", *config.extra_files)

@@ -29,7 +29,7 @@ _VALUE_OPTIONS = {
     "node": "-r --require --import --loader --experimental-loader --watch-path -e --eval -p --print",
     "nodemon": "--watch -w --ext -e --ignore -i --exec -x --delay --signal --config",
 }
-_SERVERS = "redis-server nginx postgres mysqld mariadbd mongod memcached httpd".split()
+_SERVERS = "redis-server postgres mysqld mariadbd mongod memcached httpd".split()
 
 
 def detect_reload(argv: Sequence[str], environment: Mapping[str, str] | None = None) -> ReloadVerdict:
@@ -75,9 +75,11 @@ def _reload_flag(name: str, args: list[str], env: Mapping[str, str]) -> ReloadVe
     if verdict is not None:
         return replace(verdict, **scope)  # type: ignore[arg-type]
     near_miss = next((arg.split("=")[0] for arg in args if arg.startswith("--reload-")), None)
-    if near_miss:
-        return _no(name, f"`{near_miss}` without `--reload` does not reload")
-    return _no(name, f"runs `{name}` without `--reload`, which does not reload")
+    no = f"`{near_miss}` without `--reload` does not reload" if near_miss else None
+    verdict = _no(name, no or f"runs `{name}` without `--reload`, which does not reload")
+    # gunicorn's master loads the app afresh in new workers on HUP, unless it preloaded it
+    hup = name == "gunicorn" and "--preload" not in args
+    return replace(verdict, on_signal="HUP") if hup else verdict
 
 
 def _flask(name: str, args: list[str], env: Mapping[str, str]) -> ReloadVerdict:
@@ -235,4 +237,5 @@ _HANDLERS: dict[str, _Handler] = {
     **frontend.HANDLERS,
     **rails.HANDLERS,
     **dict.fromkeys(_SERVERS, lambda name, args, env: _no(name)),
+    "nginx": lambda name, args, env: replace(_no(name), on_signal="HUP"),  # HUP: reload its config
 }

@@ -21,6 +21,7 @@ class ReloadVerdict:
     recursive: bool = True  # False: only files directly in its directories (watchmedo without -R)
     watches_cwd: bool = False  # without reload_dirs it watches its working directory (not every file)
     env_key: str | None = None  # the environment variable that decided, if one did
+    on_signal: str = ""  # a signal to its main process that makes it load changed code (gunicorn: HUP)
 
 
 Handler = Callable[[str, list[str], Mapping[str, str]], ReloadVerdict]

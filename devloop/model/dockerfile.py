@@ -22,6 +22,7 @@ class Copy:
     from_stage: str | None = None  # COPY --from=...: not from the context
     raw_destination: str = ""  # as written: a trailing / or . means "into this folder"
     instruction: str = "COPY"  # or ADD
+    flags: tuple[str, ...] = ()  # every --flag given, by name (--chmod, --exclude, --link, ...)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Stage:
     line: int = 0  # its FROM line
     mounts: tuple[Copy, ...] = ()  # RUN --mount=type=bind of the context: read by the build, not copied
     volumes: tuple[PurePosixPath, ...] = ()  # VOLUME targets (inherited)
+    runs: tuple[tuple[int, str], ...] = ()  # RUN line and text (inherited): they may read what is copied
 
     @property
     def environment(self) -> dict[str, str]:
@@ -146,6 +148,7 @@ def _copy(value: str, workdir: PurePosixPath, line: int, instruction: str = "COP
         from_stage=flags.get("--from") or None,
         raw_destination=str(paths[-1]),
         instruction=instruction,
+        flags=tuple(flags),
     )
 
 
@@ -212,6 +215,7 @@ def parse_dockerfile(text: str, path: Path = Path("Dockerfile")) -> Dockerfile:
                 "process": parent.process if parent else Process(),
                 "workdir_line": parent.workdir_line if parent else None,
                 "env": parent.env if parent else (),
+                "runs": parent.runs if parent else (),
             }
         elif current is None:
             continue
@@ -228,8 +232,11 @@ def parse_dockerfile(text: str, path: Path = Path("Dockerfile")) -> Dockerfile:
             copy = _copy(value, current["workdir"], line, instruction)  # type: ignore[arg-type]
             if copy is not None:
                 current["copies"] = (*current["copies"], copy)  # type: ignore[misc]
-        elif instruction == "RUN" and "--mount=" in value:
-            current["mounts"] = (*current.get("mounts", ()), *_run_mounts(value, current["workdir"], line))  # type: ignore[arg-type,misc]
+        elif instruction == "RUN":
+            current["runs"] = (*current["runs"], (line, " ".join(value.split())))  # type: ignore[misc]
+            if "--mount=" in value:
+                at: PurePosixPath = current["workdir"]  # type: ignore[assignment]
+                current["mounts"] = (*current.get("mounts", ()), *_run_mounts(value, at, line))  # type: ignore[misc]
         elif instruction == "VOLUME":
             found = _exec_form(value) if value.strip().startswith("[") else tuple(value.split())
             paths = (PurePosixPath(v) for v in found if v.startswith("/"))

@@ -21,6 +21,7 @@ class ServiceSettings:
     watch: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     rebuild_on: tuple[str, ...] = ()
+    live_update: bool = True
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Settings:
     compose_files: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    prefer_sync: bool = False
+    live_update: bool = True
     image_refresh_s: int = 30
     protect_data: bool = False
     logs: bool | tuple[str, ...] = True  # whose output `devloop up` shows: all, none, or these
@@ -71,8 +72,8 @@ GLOBAL_KEYS: tuple[Key, ...] = (
         "compose profiles, like --profile, used when none are given"),
     Key("ignore", [], "a list of .dockerignore-style patterns",
         ".dockerignore-style patterns (relative to this folder) that never trigger anything"),
-    Key("prefer_sync", Settings.prefer_sync, "true or false",
-        "copy baked code into running containers instead of rebuilding"),
+    Key("live_update", Settings.live_update, "true or false",
+        "copy safe baked edits into running containers instead of rebuilding"),
     Key("image_refresh_s", Settings.image_refresh_s, "a whole number of seconds (0 turns it off)",
         "after syncs, rebuild the image once quiet this long (0: off)"),
     Key("protect_data", Settings.protect_data, "true or false",
@@ -88,6 +89,8 @@ SERVICE_KEYS: tuple[Key, ...] = (
     Key("ignore", [], "a list of .dockerignore-style patterns",
         "patterns (relative to this folder or the build context) that never trigger it"),
     Key("rebuild_on", [], "a list of .dockerignore-style patterns", "patterns that always rebuild it"),
+    Key("live_update", ServiceSettings.live_update, "true or false",
+        "false: rebuild this service's baked code instead of copying edits in"),
 )  # fmt: skip
 _GLOBAL = {k.name: k.expected for k in GLOBAL_KEYS} | {"services": "a table of service names"}
 _SERVICE = {k.name: k.expected for k in SERVICE_KEYS}
@@ -127,6 +130,14 @@ def _string_list(value: Any, where: str, key: str, expected: str) -> tuple[str, 
     return tuple(value)
 
 
+def _flag(
+    table: Mapping[str, Any], key: str, where: str, expected: Mapping[str, str], prefix: str = ""
+) -> bool:
+    if not isinstance(table[key], bool):
+        raise ConfigError(f"{where}: `{prefix}{key}` must be {expected[key]}, not {table[key]!r}")
+    return bool(table[key])
+
+
 def _unknown(keys: Mapping[str, Any], allowed: Mapping[str, str], where: str, prefix: str) -> None:
     for key in keys:
         if key not in allowed:
@@ -143,13 +154,14 @@ def parse_settings(
     where = str(source) if source else "settings"
     if source is not None and source.name == "pyproject.toml":
         where = f"{source} [tool.devloop]"
+    if "prefer_sync" in data:  # replaced: live update is on by default where it is safe
+        raise ConfigError(
+            f"{where}: `prefer_sync` is gone: devloop copies baked edits in by itself where that is safe",
+            'remove it; `strategy = "sync"` for a service copies every edit it can',
+        )
     _unknown(data, _GLOBAL, where, "")
-    values: dict[str, Any] = {}
-    for key in ("prefer_sync", "protect_data"):
-        if key in data:
-            if not isinstance(data[key], bool):
-                raise ConfigError(f"{where}: `{key}` must be {_GLOBAL[key]}, not {data[key]!r}")
-            values[key] = data[key]
+    values: dict[str, Any] = {key: _flag(data, key, where, _GLOBAL) for key in ("live_update", "protect_data")
+                              if key in data}  # fmt: skip
     for key in ("debounce_ms", "max_wait_ms", "image_refresh_s"):
         if key in data:
             value = data[key]
@@ -178,7 +190,9 @@ def parse_settings(
                 f"{where}: `{prefix}strategy` is {strategy!r}", f"allowed values: {', '.join(STRATEGIES)}"
             )
         keys = [k for k in ("watch", "ignore", "rebuild_on") if k in table]
-        lists = {k: _string_list(table[k], where, prefix + k, _SERVICE[k]) for k in keys}
+        lists: dict[str, Any] = {k: _string_list(table[k], where, prefix + k, _SERVICE[k]) for k in keys}
+        if "live_update" in table:
+            lists["live_update"] = _flag(table, "live_update", where, _SERVICE, prefix)
         parsed.append((name, ServiceSettings(strategy=strategy, **lists)))
     return Settings(**values, services=tuple(parsed), source=source, notice=notice)
 

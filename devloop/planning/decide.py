@@ -194,6 +194,11 @@ def _decide(plan: ServicePlan, text: str, name: str) -> tuple[Action, str] | Non
         if _is_dependency(plan, text, name):
             return Action.REBUILD, f"{baked} is a dependency file in the build context"
         if plan.strategy is Strategy.SYNC and not (service.watch_rules and plan.configured == "auto"):
+            if plan.live is not None:
+                why = plan.live.blocker(baked)
+                if why is not None:
+                    return Action.REBUILD, f"{baked} is {_baked_how(plan, baked)}; no live update: {why}"
+                return Action.SYNC, f"{baked} is {_baked_how(plan, baked)}; live update copies it in"
             if plan.copy_sources.covering(baked) is None:
                 return Action.REBUILD, f"{baked} cannot be synced: no COPY of the image copies it"
             return Action.SYNC, f"{baked} is {_baked_how(plan, baked)}; it is copied into the containers"

@@ -116,8 +116,16 @@ def plan_project(
     """Plan every service. `unseen_binds`: per service, the binds the mount check found the engine
     does not see (an empty or stale mount); their changes are synced into the containers."""
     unseen = unseen_binds or {}
+    users = _image_users(project)
     plans = [
-        plan_service(project, s, settings, facts.get(s.name, ServiceFacts()), unseen.get(s.name, ()))
+        plan_service(
+            project,
+            s,
+            settings,
+            facts.get(s.name, ServiceFacts()),
+            unseen.get(s.name, ()),
+            users.get(s.name, ()),
+        )
         for s in project.services
     ]
     groups: dict[object, list[str]] = {}
@@ -132,7 +140,6 @@ def plan_project(
     read = frozenset(
         f.host for found in facts.values() for f in found.files.values() if f is not None and f.image is None
     )
-    users = _image_users(project)
     result = ProjectPlan(project, tuple(plans), files, IgnoreRules(settings.ignore), read - files, users)
     result.watch_index  # noqa: B018 - built once here, not on the first batch
     return result

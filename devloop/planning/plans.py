@@ -18,6 +18,7 @@ from devloop.model.dockerfile import Dockerfile, Stage
 from devloop.model.ignore import IgnoreRules
 from devloop.model.project import Action, Bind, MountedFile, Service, Strategy
 from devloop.planning.depvolumes import DependencyVolume
+from devloop.planning.live import LiveUpdate, pickup
 from devloop.planning.placement import Misplaced
 from devloop.planning.strategy import CopySources, context_copies, is_system_bind, show
 from devloop.planning.unread import Unread, unread_for
@@ -128,6 +129,22 @@ class ServicePlan:
         """Whether a COPY/ADD of a stage the build includes copies this context path (when devloop
         cannot read the Dockerfile, every path counts as copied)."""
         return not self.copies_known or self.copy_sources.covering(relative) is not None
+
+    @cached_property
+    def live(self) -> LiveUpdate | None:
+        """What the build does with each file it copies, for live update under `auto` (None when
+        the strategy is set in the settings, or devloop cannot read the Dockerfile)."""
+        build = self.service.build
+        if build is None or self.dockerfile is None or not self.copies_known or self.configured != "auto":
+            return None
+        return LiveUpdate(self.dockerfile, build.target)
+
+    @property
+    def pickup(self) -> str:
+        """How the process picks up synced files: "reload", "signal" (on_signal to PID 1: the
+        program runs as the container's first process, no shell before it) or "restart"."""
+        direct = self.trace is not None and tuple(self.trace.argv) == tuple(self.process.argv)
+        return pickup(self.verdict, direct)
 
     @cached_property
     def included_texts(self) -> dict[str, str]:

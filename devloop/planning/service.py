@@ -13,6 +13,7 @@ from devloop.model.ignore import IgnoreRules
 from devloop.model.project import Bind, Project, Service, Strategy
 from devloop.model.settings import Settings
 from devloop.planning.depvolumes import dependency_volumes
+from devloop.planning.live import pickup, sync_strategy
 from devloop.planning.placement import entry_points, misplaced_binds
 from devloop.planning.plans import ServiceFacts, ServicePlan
 from devloop.planning.strategy import (
@@ -22,7 +23,6 @@ from devloop.planning.strategy import (
     is_data_store,
     is_system_bind,
     service_strategy,
-    sync_strategy,
     volume_binds,
 )
 
@@ -32,8 +32,14 @@ def _absolute(path: str, base: Path) -> Path:
 
 
 def plan_service(
-    project: Project, service: Service, settings: Settings, facts: ServiceFacts, unseen: tuple[Bind, ...] = ()
+    project: Project,
+    service: Service,
+    settings: Settings,
+    facts: ServiceFacts,
+    unseen: tuple[Bind, ...] = (),
+    image_users: tuple[str, ...] = (),
 ) -> ServicePlan:
+    """The plan of one service; `image_users`: the services that run the image it builds."""
     own = settings.service(service.name)
     base = project.directory
     dockerfile = facts.dockerfile
@@ -58,8 +64,10 @@ def plan_service(
     )  # fmt: skip
     reason += data_note(data, base) if strategy is not Strategy.NONE else ""
     if own.strategy == "auto":
+        live = settings.live_update and own.live_update and not misplaced and not service.watch_rules
+        how = pickup(verdict, tuple(trace.argv) == tuple(process.argv))
         strategy, reason = sync_strategy(
-            service, strategy, reason, base, dockerfile, settings.prefer_sync, unseen
+            service, strategy, reason, base, dockerfile, live, unseen, verdict, how, image_users
         )
     watch: list[Path] = []
     watch += [b.source for b in service.binds if not is_system_bind(b, base) and b not in data]

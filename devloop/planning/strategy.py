@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
 from docker.utils.fnmatch import translate
@@ -169,21 +169,27 @@ class CopySources:
 
     def covering(self, relative: str) -> Copy | None:
         """The first COPY/ADD whose sources include `relative` (a path relative to the context)."""
+        return next(self.every_covering(relative), None)
+
+    def every_covering(self, relative: str) -> Iterator[Copy]:
+        """Every COPY/ADD whose sources include `relative`, in the order of `copies`."""
         prefixes: list[str] | None = None
         for copy, tests in self._tests:
             for test in tests:
                 if test is None:
-                    return copy
+                    yield copy
+                    break
                 if isinstance(test, str):
                     if relative == test or relative.startswith(test + "/"):
-                        return copy
+                        yield copy
+                        break
                     continue
                 if prefixes is None:
                     parts = relative.split("/")
                     prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
                 if any(test(prefix) for prefix in prefixes):
-                    return copy
-        return None
+                    yield copy
+                    break
 
 
 def _source_test(source: str) -> str | Callable[[str], object] | None:
@@ -279,26 +285,3 @@ def service_strategy(
     if data_store:
         return Strategy.NONE, f"a data store ({data_store}): its mounts hold data, not code"
     return Strategy.NONE, "image-only service without code bind mounts: nothing to watch"
-
-
-def sync_strategy(
-    service: Service,
-    strategy: Strategy,
-    reason: str,
-    base: Path,
-    dockerfile: Dockerfile | None,
-    prefer_sync: bool,
-    unseen: Sequence[Bind],
-) -> tuple[Strategy, str]:
-    """Where `auto` becomes `sync`: binds the engine does not see (its changes are copied into the
-    container instead), and baked code when `prefer_sync = true` and a COPY maps it."""
-    if unseen:
-        where = ", ".join(b.shown(base) for b in unseen)
-        return Strategy.SYNC, f"the engine does not see {where}; devloop copies changes in"
-    if prefer_sync and strategy is Strategy.REBUILD and service.build is not None:
-        if context_copies(dockerfile, service.build.target):
-            return (
-                Strategy.SYNC,
-                f"prefer_sync = true: {reason}; changes are copied into the running containers",
-            )
-    return strategy, reason

@@ -43,8 +43,25 @@ def files_to_sync(plan: ServicePlan, paths: Iterable[Path]) -> list[FileSync] | 
             return NoSync(f"{path.name} is not in a build context")
         if is_dependency_file(str(path)) or path in (build.dockerfile, build.dockerignore):
             return NoSync(f"{path.name} is a build input: the image must be rebuilt")
+        if plan.live is not None:
+            why = (
+                plan.live.blocker(path.relative_to(build.context).as_posix())
+                if path.is_relative_to(build.context)
+                else None
+            )
+            if why is not None:
+                return NoSync(f"{path.name}: {why}")
         targets = sync_targets(plan.stage, build.context, path)
         if isinstance(targets, NoSync):
             return targets
+        mounted = next(
+            (m for t in targets for m in _mounts(plan) if t.path == m or m in t.path.parents), None
+        )
+        if mounted is not None:  # the copy would land in a mount that hides the image's file
+            return NoSync(f"{path.name} lands under {mounted}, a mount of the container")
         files.extend(FileSync(path, t.path, t.chown) for t in targets)
     return files
+
+
+def _mounts(plan: ServicePlan) -> tuple[PurePosixPath, ...]:
+    return (*plan.service.volumes, *(b.target for b in plan.service.binds))

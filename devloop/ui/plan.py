@@ -36,7 +36,7 @@ def sync_info(service: ServicePlan, measured: Mapping[str, float]) -> dict[str, 
     available = bool(mapping) and not service.service.binds
     hint = None
     if available and service.strategy is Strategy.REBUILD:
-        hint = 'sync is available: strategy = "sync" (or prefer_sync = true) copies edits in instead'
+        hint = 'strategy = "sync" copies every edit a COPY maps in anyway, unsafe or not'
         if "sync" in measured and "rebuild" in measured:
             hint += f"; measured here: sync {measured['sync']:.2f}s, rebuild {measured['rebuild']:.2f}s"
     elif service.strategy is Strategy.SYNC and "sync" in measured and "rebuild" in measured:

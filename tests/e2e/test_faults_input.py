@@ -73,7 +73,7 @@ def test_an_unknown_service_on_the_command_line(stack: Stack) -> None:
     [
         ("debounce_ms = 'fast'\n", "`debounce_ms` must be a whole number of milliseconds"),
         ("debounce_ms = -1\n", "`debounce_ms` must be a whole number"),
-        ("prefer_sync = 'yes'\n", "`prefer_sync` must be true or false"),
+        ("live_update = 'yes'\n", "`live_update` must be true or false"),
         ("profiles = 'dev'\n", "`profiles` must be a list of profile names"),
         ("debounce = 100\n", "unknown key `debounce`"),
         ("[services.baked]\nstrategy = 'fast'\n", "`services.baked.strategy` is 'fast'"),

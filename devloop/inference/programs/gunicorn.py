@@ -22,6 +22,7 @@ class GunicornConfig:
     text: str = ""  # that line, for the reason
     env_key: str | None = None  # the environment variable it reads, if one
     extra_files: tuple[str, ...] = ()  # reload_extra_files
+    preload: bool = False  # `preload_app = True`: HUP does not load changed code
 
 
 def config_candidates(args: Sequence[str], env: Mapping[str, str]) -> tuple[str, ...]:
@@ -42,6 +43,7 @@ def config_candidates(args: Sequence[str], env: Mapping[str, str]) -> tuple[str,
 
 
 _EXTRA = re.compile(r"^reload_extra_files\s*=\s*\[([^\]]*)\]", re.MULTILINE)
+_PRELOAD = re.compile(r"^preload_app\s*=\s*(?!False\b|0\b)", re.MULTILINE)  # anything but off
 
 
 def read_config(text: str, env: Mapping[str, str]) -> GunicornConfig:
@@ -49,21 +51,22 @@ def read_config(text: str, env: Mapping[str, str]) -> GunicornConfig:
     environment when it reads one (os.environ.get, os.getenv, os.environ[...])."""
     extra = _EXTRA.search(text)
     files = tuple(re.findall(r"['\"]([^'\"]+)['\"]", extra.group(1))) if extra else ()
+    preload = bool(_PRELOAD.search(text))
     try:
         tree = ast.parse(text)
     except SyntaxError:
-        return GunicornConfig(extra_files=files)
+        return GunicornConfig(extra_files=files, preload=preload)
     found: ast.Assign | None = None
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "reload" for t in node.targets):
             found = node
     if found is None:
-        return GunicornConfig(extra_files=files)
+        return GunicornConfig(extra_files=files, preload=preload)
     evaluator = _Evaluator(env)
     value = evaluator.value(found.value)
     shown = text.splitlines()[found.lineno - 1].strip()
     reload = None if value is _UNKNOWN else bool(value)
-    return GunicornConfig(reload, found.lineno, shown, evaluator.key, files)
+    return GunicornConfig(reload, found.lineno, shown, evaluator.key, files, preload)
 
 
 _UNKNOWN = object()

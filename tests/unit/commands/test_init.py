@@ -26,7 +26,7 @@ def test_the_example_file_is_current_and_valid() -> None:
     settings = parse_settings(tomllib.loads(text))
     defaults = Settings()
     assert (settings.debounce_ms, settings.max_wait_ms) == (defaults.debounce_ms, defaults.max_wait_ms)
-    assert (settings.prefer_sync, settings.image_refresh_s, settings.protect_data) == (False, 30, False)
+    assert (settings.live_update, settings.image_refresh_s, settings.protect_data) == (True, 30, False)
     assert settings.service("api").strategy == "auto"
 
 
@@ -49,7 +49,10 @@ def test_devloop_toml_wins_over_pyproject_and_says_so(tmp_path: Path) -> None:
 
 def test_init_output_reads_back_and_names_every_strategy(tmp_path: Path) -> None:
     (tmp_path / "app").mkdir()
-    (tmp_path / "Dockerfile").write_text('FROM python\nWORKDIR /code\nCOPY . .\nCMD ["python", "main.py"]\n')
+    dockerfile = (
+        'FROM python\nWORKDIR /code\nCOPY . .\nRUN python -m compileall .\nCMD ["python", "main.py"]\n'
+    )
+    (tmp_path / "Dockerfile").write_text(dockerfile)
     plan = make_plan(tmp_path, {
         "api": {"image": "python", "command": ["uvicorn", "app:app", "--reload"],
                 "volumes": [{"type": "bind", "source": str(tmp_path / "app"), "target": "/code/app"}]},
@@ -65,7 +68,7 @@ def test_init_output_reads_back_and_names_every_strategy(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(
-    "bad", ["debounce_ms = 'fast'", "prefer_sync = 1", "[services.api]\nstrategy = 'turbo'"]
+    "bad", ["debounce_ms = 'fast'", "live_update = 1", "[services.api]\nstrategy = 'turbo'"]
 )
 def test_invalid_values_name_the_key(bad: str) -> None:
     from devloop.errors import ConfigError

@@ -30,13 +30,13 @@ def test_a_model_folder_next_to_baked_code_is_data(baked: Path) -> None:
     volumes = [bind(baked / "models", "/app/models"), bind(baked / "data", "/data")]
     plan = make_plan(baked, {"api": {"build": build(baked), "volumes": volumes}})
     api = plan.service("api")
-    assert api.strategy is Strategy.REBUILD
-    assert api.reason == (
+    assert api.strategy is Strategy.SYNC
+    assert api.reason.startswith(
         "its code is baked into the image by `COPY . .` (Dockerfile:3), build context .; "
-        "./models:/app/models, ./data:/data hold data, not code"
+        "./models:/app/models, ./data:/data hold data, not code; live update: "
     )
     assert actions(plan, baked, "models/encoder.safetensors", "data/cache.db") == {}
-    assert actions(plan, baked, "app/serve.py") == {"api": "rebuild"}
+    assert actions(plan, baked, "app/serve.py") == {"api": "sync"}
 
 
 def test_a_folder_with_source_files_or_where_the_process_runs_is_code(baked: Path) -> None:

@@ -218,11 +218,14 @@ def test_the_local_image_command_wins_over_the_dockerfile(root: Path) -> None:
     assert plan.service("api").strategy is Strategy.RELOAD
 
 
-def test_baked_code_gets_rebuild_and_names_the_copy(root: Path) -> None:
+def test_baked_code_gets_live_update_and_names_the_copy(root: Path) -> None:
     plan = make_plan(root, {"baked": {"build": build(root)}})
     baked = plan.service("baked")
-    assert baked.strategy is Strategy.REBUILD
-    assert baked.reason == "its code is baked into the image by `COPY . .` (Dockerfile:5), build context ."
+    assert baked.strategy is Strategy.SYNC
+    assert baked.reason == (
+        "its code is baked into the image by `COPY . .` (Dockerfile:5), build context .; live update: edits "
+        "are copied into the running containers and devloop sends HUP to `gunicorn`, which reloads on it"
+    )
     assert baked.watch == (root, root / "Dockerfile")
 
 
@@ -268,7 +271,7 @@ def test_system_binds_are_not_code(root: Path) -> None:
         },
     }
     plan = make_plan(root, services)
-    assert strategies(plan) == {"traefik": "none", "exporter": "none", "baked": "rebuild"}
+    assert strategies(plan) == {"traefik": "none", "exporter": "none", "baked": "sync"}
     assert plan.service("exporter").watch == ()
     assert Path("/etc/localtime") not in plan.service("baked").watch
 

@@ -41,7 +41,7 @@ def build_plan(base: Path, with_settings: bool) -> ProjectPlan:
     root = base / "proj"
     write(root, "Dockerfile", 'FROM python\nWORKDIR /code\nCOPY . .\nCMD ["gunicorn", "app:app"]\n')
     write(root, ".dockerignore", "baked\nweb\ndocs\nconf\n*.md\n!KEEP.md\npgdata\n")
-    write(root, "baked/Dockerfile", "FROM python\nCOPY . /srv\n")
+    write(root, "baked/Dockerfile", "FROM python\nCOPY . /srv\nRUN python -m compileall /srv\n")
     write(root, "baked/.dockerignore", "secret\n")
     write(root, "web/Dockerfile", 'FROM node\nCOPY . .\nCMD ["node", "src/index.js"]\n')
     write(root, "docker/api.Dockerfile", 'FROM python\nCOPY src /srv/src\nCMD ["python", "-m", "src"]\n')

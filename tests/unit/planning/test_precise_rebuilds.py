@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from devloop.inference.process import ImageProcess
+from devloop.load.settings_file import find_settings
 from devloop.model.dockerfile import read_dockerfile
 from devloop.planning.explain import quiet_paths, shared_note, stage_chain
 from tests.unit.builders import actions, bind, build, change, make_plan, project, reasons, strategies
@@ -47,7 +48,7 @@ def test_an_edit_rebuilds_only_the_targets_whose_stages_copy_it(tmp_path: Path) 
     root = fixture(tmp_path, "precise-rebuilds/stages")
     plan = make_plan(root, stages(root))
     assert actions(plan, root, "client/app.js") == {"frontend": "rebuild"}
-    assert actions(plan, root, "server/app.py") == {"backend": "rebuild"}
+    assert actions(plan, root, "server/app.py") == {"backend": "sync"}  # copied as it is: live update
     assert actions(plan, root, "requirements.txt") == {"backend": "rebuild"}  # copied by base
     assert reasons(plan, root, "requirements.txt") == {
         "backend": "requirements.txt is a dependency file in the build context"
@@ -89,9 +90,9 @@ def contexts(root: Path) -> dict[str, Any]:
 def test_a_file_of_a_shared_context_rebuilds_only_the_dockerfiles_that_copy_it(tmp_path: Path) -> None:
     root = fixture(tmp_path, "precise-rebuilds/contexts")
     plan = make_plan(root, contexts(root))
-    assert actions(plan, root, "api/main.py") == {"api": "rebuild"}
-    assert actions(plan, root, "worker/jobs.py") == {"worker": "rebuild"}
-    assert actions(plan, root, "docs/index.html") == {"docs": "rebuild"}
+    assert actions(plan, root, "api/main.py") == {"api": "sync"}
+    assert actions(plan, root, "worker/jobs.py") == {"worker": "sync"}
+    assert actions(plan, root, "docs/index.html") == {"docs": "sync"}
     assert actions(plan, root, "requirements/api.txt") == {"api": "rebuild"}
     assert actions(plan, root, "Dockerfile.worker") == {"worker": "rebuild"}  # a Dockerfile: its own builds
 
@@ -122,8 +123,9 @@ def shared(root: Path) -> dict[str, Any]:
 
 
 def test_one_edit_of_a_shared_build_gives_reload_restart_and_one_rebuild(tmp_path: Path) -> None:
-    root = fixture(tmp_path, "shared-build")
-    plan = make_plan(root, shared(root))
+    root = fixture(tmp_path, "shared-build")  # its devloop.toml turns live update off for baked
+    plan = make_plan(root, shared(root), find_settings(root))
+    assert plan.service("baked").reason.endswith("; live_update = false in the devloop settings")
     expected = {
         "api": "reload",
         "admin": "reload",

@@ -57,9 +57,9 @@ def test_bind_mounted_code(root: Path) -> None:
 
 def test_baked_code(root: Path) -> None:
     plan = make_plan(root, example(root))
-    assert actions(plan, root, "baked/main.py") == {"baked": "rebuild"}
+    assert actions(plan, root, "baked/main.py") == {"baked": "sync"}
     assert reasons(plan, root, "baked/main.py") == {
-        "baked": "main.py is baked into the image by `COPY . .` (Dockerfile:5)"
+        "baked": "main.py is baked into the image by `COPY . .` (Dockerfile:5); live update copies it in"
     }
     # a file of the root context outside the bind: baked into api's and worker's image
     assert actions(plan, root, "settings.py") == {"api": "rebuild", "worker": "rebuild"}
@@ -133,9 +133,10 @@ def test_a_dockerfile_outside_the_context(tmp_path: Path) -> None:
                          tmp_path / "docker/api.Dockerfile.dockerignore")  # fmt: skip
     assert actions(plan, tmp_path, "docker/api.Dockerfile") == {"api": "rebuild"}
     assert actions(plan, tmp_path, "docker/api.Dockerfile.dockerignore") == {"api": "rebuild"}
-    assert actions(plan, tmp_path, "api/src/main.py") == {"api": "rebuild"}
+    assert actions(plan, tmp_path, "api/src/main.py") == {"api": "sync"}
     assert reasons(plan, tmp_path, "api/src/main.py") == {
-        "api": "src/main.py is baked into the image by `COPY src ./src` (api.Dockerfile:3)"
+        "api": "src/main.py is baked into the image by `COPY src ./src` (api.Dockerfile:3); "
+        "live update copies it in"
     }
     assert actions(plan, tmp_path, "api/src/notes/README.md") == {}  # excluded by its .dockerignore
     assert actions(plan, tmp_path, "docker/web.Dockerfile") == {}
@@ -156,11 +157,11 @@ def test_dockerignore_negation_inside_an_excluded_folder(tmp_path: Path) -> None
         tmp_path, ".dockerignore", "*\n!src\n!requirements.txt\nsrc/**/*.md\n!src/KEEP.md\n**/node_modules\n"
     )
     plan = make_plan(tmp_path, {"app": {"build": build(tmp_path)}})
-    assert actions(plan, tmp_path, "src/app.py") == {"app": "rebuild"}
+    assert actions(plan, tmp_path, "src/app.py") == {"app": "sync"}
     assert actions(plan, tmp_path, "requirements.txt") == {"app": "rebuild"}
     assert actions(plan, tmp_path, "notes.txt") == {}
     assert actions(plan, tmp_path, "src/docs/guide.md") == {}
-    assert actions(plan, tmp_path, "src/KEEP.md") == {"app": "rebuild"}
+    assert actions(plan, tmp_path, "src/KEEP.md") == {"app": "sync"}
     assert actions(plan, tmp_path, "src/web/node_modules/left-pad/index.js") == {}  # as BuildKit does
     assert actions(plan, tmp_path, "Dockerfile") == {"app": "rebuild"}  # excluded by `*`, still read
 
@@ -172,7 +173,7 @@ def test_dockerfile_specific_dockerignore_takes_precedence(tmp_path: Path) -> No
     plan = make_plan(tmp_path, {"app": {"build": build(tmp_path)}})
     assert plan.service("app").service.build.dockerignore == tmp_path / "Dockerfile.dockerignore"  # type: ignore[union-attr]
     assert actions(plan, tmp_path, "docs/a.md") == {}
-    assert actions(plan, tmp_path, "notes/a.md") == {"app": "rebuild"}
+    assert actions(plan, tmp_path, "notes/a.md") == {"app": "sync"}
     assert actions(plan, tmp_path, "Dockerfile.dockerignore") == {"app": "rebuild"}
 
 
@@ -186,10 +187,10 @@ def test_nested_and_sibling_contexts(tmp_path: Path) -> None:
         "web": {"build": build(tmp_path / "services/web")},
     }
     plan = make_plan(tmp_path, services)
-    assert actions(plan, tmp_path, "services/api/main.py") == {"all": "rebuild", "api": "rebuild"}
-    assert actions(plan, tmp_path, "services/web/index.js") == {"web": "rebuild"}  # dockerignored by all
-    assert actions(plan, tmp_path, "tool.py") == {"all": "rebuild"}
-    assert actions(plan, tmp_path, "services/apiary/x.py") == {"all": "rebuild"}  # not under services/api
+    assert actions(plan, tmp_path, "services/api/main.py") == {"all": "sync", "api": "sync"}
+    assert actions(plan, tmp_path, "services/web/index.js") == {"web": "sync"}  # dockerignored by all
+    assert actions(plan, tmp_path, "tool.py") == {"all": "sync"}
+    assert actions(plan, tmp_path, "services/apiary/x.py") == {"all": "sync"}  # not under services/api
 
 
 def test_a_shared_build_rebuilds_only_the_services_that_need_it(root: Path) -> None:
@@ -354,7 +355,7 @@ def test_settings_patterns_relative_to_the_build_context(tmp_path: Path) -> None
     settings = {"services": {"api": {"ignore": ["tests"]}}}
     plan = make_plan(tmp_path, {"api": {"build": build(tmp_path / "services/api")}}, settings)
     assert actions(plan, tmp_path, "services/api/tests/test_a.py") == {}
-    assert actions(plan, tmp_path, "services/api/main.py") == {"api": "rebuild"}
+    assert actions(plan, tmp_path, "services/api/main.py") == {"api": "sync"}
 
 
 def test_a_configured_strategy_applies_to_mounted_and_baked_paths(root: Path) -> None:
