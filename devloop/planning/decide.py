@@ -203,7 +203,8 @@ def _decide(plan: ServicePlan, text: str, name: str) -> tuple[Action, str] | Non
                 return Action.REBUILD, f"{baked} cannot be synced: no COPY of the image copies it"
             return Action.SYNC, f"{baked} is {_baked_how(plan, baked)}; it is copied into the containers"
         action = plan.strategy.action if plan.configured != "auto" else Action.REBUILD
-        return action, f"{baked} is {_baked_how(plan, baked)}"
+        why = plan.live.blocker(baked) if plan.live is not None and action is Action.REBUILD else None
+        return action, f"{baked} is {_baked_how(plan, baked)}" + (f"; no live update: {why}" if why else "")
     if any(_under(text, extra) for extra in plan.extra_texts):
         return max(plan.strategy.action, Action.RESTART), f"{name} is under a watch path from the settings"
     rule = next((r for r in service.watch_rules if _under(text, str(r.path))), None)

@@ -83,10 +83,10 @@ class LiveUpdate:
             return f"{shown} reads it while building"
         if copy not in final.copies:
             stage = self._stage_of.get(copy)
-            which = stage_name(stage) if stage is not None else "another stage"
-            return (
-                f"{shown} copies it into {which}, whose output the image gets (a build output, not the file)"
+            which = (
+                f"stage `{stage.name}`" if stage and stage.name else stage_name(stage) if stage else "a stage"
             )
+            return f"{shown} copies it into {which}, and the image gets what that stage makes of it"
         odd = next((f for f in copy.flags if f not in _VERBATIM_FLAGS), None)
         if odd is not None:
             return f"{shown} copies it with {odd}"

@@ -69,6 +69,7 @@ class ServicePlan:
     where: Mapping[str, str] = field(default_factory=dict, compare=False)  # compose key -> file:line
     included: Mapping[Path, Path] = field(default_factory=dict, compare=False)  # see ServiceFacts
     data_binds: tuple[Bind, ...] = ()  # binds that hold data, not code: changes under them are nothing
+    live_update: bool = True  # false in the settings: baked edits are rebuilt
 
     @property
     def name(self) -> str:
@@ -133,11 +134,13 @@ class ServicePlan:
     @cached_property
     def live(self) -> LiveUpdate | None:
         """What the build does with each file it copies, for live update under `auto` (None when
-        the strategy is set in the settings, or devloop cannot read the Dockerfile)."""
-        build = self.service.build
-        if build is None or self.dockerfile is None or not self.copies_known or self.configured != "auto":
+        it is off or the strategy is set in the settings, or devloop cannot read the Dockerfile)."""
+        build, dockerfile = self.service.build, self.dockerfile
+        if build is None or dockerfile is None or not dockerfile.stages:
             return None
-        return LiveUpdate(self.dockerfile, build.target)
+        return (
+            LiveUpdate(dockerfile, build.target) if self.configured == "auto" and self.live_update else None
+        )
 
     @property
     def pickup(self) -> str:

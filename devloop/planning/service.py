@@ -63,8 +63,8 @@ def plan_service(
         facts.where.get("develop", ""), data,
     )  # fmt: skip
     reason += data_note(data, base) if strategy is not Strategy.NONE else ""
+    live = settings.live_update and own.live_update and not misplaced and not service.watch_rules
     if own.strategy == "auto":
-        live = settings.live_update and own.live_update and not misplaced and not service.watch_rules
         how = pickup(verdict, tuple(trace.argv) == tuple(process.argv))
         strategy, reason = sync_strategy(
             service, strategy, reason, base, dockerfile, live, unseen, verdict, how, image_users
@@ -107,6 +107,7 @@ def plan_service(
         where=facts.where,
         included=facts.included,
         data_binds=data,
+        live_update=live,
     )
 
 
