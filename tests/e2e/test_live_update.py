@@ -64,7 +64,11 @@ def test_a_safe_baked_edit_is_copied_in_and_gunicorn_reloads_on_hup(
 @pytest.mark.parametrize(
     ("service", "relative", "reason"),
     [
-        ("pages", "pages/site/page.json", "`RUN cp /www/page.json /www/index.html` (Dockerfile:4) runs after"),
+        (
+            "pages",
+            "pages/site/page.json",
+            "`RUN cp /www/page.json /www/index.html` (Dockerfile:4) runs after",
+        ),
         ("bundle", "bundle/src/app.json", "copies it into stage `build`"),
     ],
 )
@@ -79,7 +83,9 @@ def test_an_unsafe_baked_edit_is_rebuilt_with_the_reason(
     stack.edit(relative, f"{service} v1", f"{service} v2")
     started = run.wait_event(after=mark, event="action", service=service, action="rebuild", status="started")
     assert reason in started["reason"]
-    run.wait_event(after=mark, event="action", service=service, action="rebuild", status="succeeded", timeout=180)
+    run.wait_event(
+        after=mark, event="action", service=service, action="rebuild", status="succeeded", timeout=180
+    )
     stack.wait_for_field(service, "/", "message", f"{service} v2", timeout=30)
     after = stack.snapshot()[service]
     assert after[0] != before[0] and after[1] != before[1], "a new image and a new container"

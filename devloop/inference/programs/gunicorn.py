@@ -43,7 +43,7 @@ def config_candidates(args: Sequence[str], env: Mapping[str, str]) -> tuple[str,
 
 
 _EXTRA = re.compile(r"^reload_extra_files\s*=\s*\[([^\]]*)\]", re.MULTILINE)
-_PRELOAD = re.compile(r"^preload_app\s*=\s*(?!False\b|0\b)", re.MULTILINE)  # anything but off
+_PRELOAD = re.compile(r"^preload_app\s*=\s*(\S+)", re.MULTILINE)
 
 
 def read_config(text: str, env: Mapping[str, str]) -> GunicornConfig:
@@ -51,7 +51,8 @@ def read_config(text: str, env: Mapping[str, str]) -> GunicornConfig:
     environment when it reads one (os.environ.get, os.getenv, os.environ[...])."""
     extra = _EXTRA.search(text)
     files = tuple(re.findall(r"['\"]([^'\"]+)['\"]", extra.group(1))) if extra else ()
-    preload = bool(_PRELOAD.search(text))
+    preloads = _PRELOAD.search(text)
+    preload = preloads is not None and preloads.group(1) not in ("False", "0", "None")  # anything but off
     try:
         tree = ast.parse(text)
     except SyntaxError:
