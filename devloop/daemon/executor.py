@@ -204,7 +204,10 @@ class Executor:
     async def _restart(self, decision: Decision) -> bool:
         shared = self.shared
         shared.action_event(decision, "restart", "started")
-        outcome = await restart(shared.engine, shared.context.project.name, decision.service)
+        plan = shared.context.plan.service(decision.service)
+        outcome = await restart(
+            shared.engine, shared.context.project.name, decision.service, held=plan.held_work
+        )
         if outcome.engine_down:
             shared.health.mark_down(outcome.detail or "it stopped answering during a restart")
             shared.action_event(decision, "restart", "failed", detail=ENGINE_AWAY)

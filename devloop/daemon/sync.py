@@ -54,7 +54,7 @@ class Sync:
         how = plan.pickup
         if how != "reload":  # it does not reload by itself: a signal it reloads on, else a restart
             sent = plan.verdict.on_signal if how == "signal" else ""
-            outcome = await restart(shared.engine, project, decision.service, sent)
+            outcome = await restart(shared.engine, project, decision.service, sent, plan.held_work)
             took += outcome.duration_s
             if outcome.engine_down:
                 shared.action_event(decision, "sync", "failed", detail=ENGINE_AWAY)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from devloop.inference.locate import SourceFile
 from devloop.inference.process import EffectiveProcess, ImageProcess
+from devloop.inference.programs.celery import tasks_in_flight
 from devloop.inference.reloaders import ReloadVerdict
 from devloop.inference.scope import Scope, scope_of
 from devloop.inference.trace import StartFile, Trace
@@ -143,11 +144,21 @@ class ServicePlan:
         )
 
     @property
+    def first_process(self) -> bool:
+        """Whether the program runs as the container's first process (no shell or script before
+        it), so that what the engine signals reaches it."""
+        return self.trace is not None and tuple(self.trace.argv) == tuple(self.process.argv)
+
+    @property
     def pickup(self) -> str:
-        """How the process picks up synced files: "reload", "signal" (on_signal to PID 1: the
-        program runs as the container's first process, no shell before it) or "restart"."""
-        direct = self.trace is not None and tuple(self.trace.argv) == tuple(self.process.argv)
-        return pickup(self.verdict, direct)
+        """How the process picks up synced files: "reload", "signal" (on_signal to PID 1) or "restart"."""
+        return pickup(self.verdict, self.first_process)
+
+    @property
+    def held_work(self) -> Callable[[str], set[str] | None] | None:
+        """For a Celery worker that runs as PID 1: what its log says it holds, so that a restart
+        need not wait for an idle one to exit (see inference.programs.celery)."""
+        return tasks_in_flight if self.verdict.program == "celery worker" and self.first_process else None
 
     @cached_property
     def included_texts(self) -> dict[str, str]:
