@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import time
@@ -30,16 +31,16 @@ class Baked:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.version = 0
 
     def edit(self) -> tuple[str, float]:
+        """Write the next version into the answer of GET / (whatever version the file has now)."""
         path = self.project.directory / MAIN
         text = path.read_text()
-        self.version += 1
-        marker = f"live {self.version}"
-        if '"live":' in text:
-            text = text.replace(f"live {self.version - 1}", marker)
-        else:  # the first edit adds the field to the answer of GET /
+        found = re.search(r'"live": "live (\d+)"', text)
+        marker = f"live {int(found.group(1)) + 1 if found else 1}"
+        if found:
+            text = text.replace(found.group(0), f'"live": "{marker}"')
+        else:  # the first edit adds the field
             text = text.replace("return {", f'return {{"live": "{marker}", ', 1)
         staged = path.with_name(".main.py.new")
         staged.write_text(text)

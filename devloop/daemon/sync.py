@@ -51,7 +51,7 @@ class Sync:
             return self._fallback(decision, result.error)
         shared.synced.setdefault(decision.service, set()).update(str(f.target) for f in files)
         detail = f"copied {result.copied}, removed {result.removed} in {result.containers} container(s)"
-        how = plan.pickup
+        how = plan.pickup_for(f.target for f in files)
         if how != "reload":  # it does not reload by itself: a signal it reloads on, else a restart
             sent = plan.verdict.on_signal if how == "signal" else ""
             outcome = await restart(shared.engine, project, decision.service, sent, plan.held_work)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -153,6 +153,14 @@ class ServicePlan:
     def pickup(self) -> str:
         """How the process picks up synced files: "reload", "signal" (on_signal to PID 1) or "restart"."""
         return pickup(self.verdict, self.first_process)
+
+    def pickup_for(self, targets: Iterable[PurePosixPath]) -> str:
+        """pickup, for files copied to `targets`: a reloader that does not watch one of them (its
+        folders, its file patterns) does not see the copy, so the service is restarted."""
+        scope = self.scope
+        if self.pickup == "reload" and scope is not None and not all(scope.covers(t) for t in targets):
+            return "restart"
+        return self.pickup
 
     @property
     def held_work(self) -> Callable[[str], set[str] | None] | None:

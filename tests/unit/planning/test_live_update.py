@@ -5,7 +5,7 @@ picks the copy up (it reloads, devloop sends it a signal, or restarts it)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -132,3 +132,13 @@ def test_a_service_running_the_built_image_keeps_the_rebuild(tmp_path: Path) -> 
     plan = make_plan(tmp_path, services)
     assert plan.service("web").strategy is Strategy.REBUILD
     assert plan.service("web").reason.endswith("no live update: cron also run the image it builds")
+
+
+def test_a_copy_outside_what_the_reloader_watches_restarts(tmp_path: Path) -> None:
+    command = ["uvicorn", "app.main:app", "--reload", "--reload-dir", "app"]
+    web = baked(tmp_path, "FROM python\nWORKDIR /code\nCOPY . .\n", {"command": command}).service("web")
+    assert web.strategy is Strategy.SYNC and web.pickup == "reload"
+    assert web.pickup_for([PurePosixPath("/code/app/main.py")]) == "reload"
+    assert (
+        web.pickup_for([PurePosixPath("/code/app/main.py"), PurePosixPath("/code/settings.py")]) == "restart"
+    )
