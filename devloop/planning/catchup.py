@@ -4,7 +4,7 @@ routing as a live edit. Pure: which files differ is found by load/staleness.py."
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from devloop.model.project import Action
@@ -44,6 +44,14 @@ def catch_up(
             continue
         users = plan.image_users.get(name, ())
         for decision in plan.route([s.path for s in stale]).decisions:
+            live = plan.service(decision.service)
+            if decision.action is Action.SYNC and live.live is not None and not live.unseen_binds:
+                # the image itself differs: rebuilt at once, rather than copied in and refreshed later
+                decision = replace(
+                    decision,
+                    action=Action.REBUILD,
+                    reason=f"{decision.reason}; at start the image is rebuilt",
+                )
             if decision.action in (Action.REBUILD, Action.SYNC) and (
                 decision.service == name or decision.service in users
             ):
