@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import os
 import sys
+from enum import IntEnum
 from pathlib import Path
 from typing import Protocol
 
-from watchfiles import Change
+
+class Change(IntEnum):
+    """What happened to a path; the values of watchfiles' `Change`, whose module (and its Rust
+    notifier) is loaded only where watchfiles does the watching."""
+
+    added = 1
+    modified = 2
+    deleted = 3
+
 
 Changes = set[tuple[Change, str]]
 

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import anyio
 from inotify_simple import INotify, flags
-from watchfiles import Change
 
-from devloop.adapters.notify import Changes, NotifierError
+from devloop.adapters.notify import Change, Changes, NotifierError
 from devloop.model.ignore import NOISE_DIRS
 
 CHANGES = (

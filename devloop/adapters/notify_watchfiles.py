@@ -15,7 +15,7 @@ from pathlib import Path
 import anyio
 import watchfiles
 
-from devloop.adapters.notify import Changes, NotifierError
+from devloop.adapters.notify import Change, Changes, NotifierError
 
 RAW_STEP_MS = 50  # the notifier returns this long after its last new path...
 RAW_DEBOUNCE_MS = 200  # ...or this long after its first one
@@ -64,7 +64,7 @@ class WatchfilesNotifier:
             ):
                 self.ready.set()
                 if changes:
-                    self._post(changes)
+                    self._post({(Change(int(kind)), path) for kind, path in changes})
         except Exception as exc:  # noqa: BLE001 - handed to the watcher, which survives it
             self._post(exc)
         finally:

@@ -176,6 +176,8 @@ def open_notifier(
             notifier.close()
             if on_error is not None:
                 on_error(f"{exc}; polling the files instead")
+            from devloop.adapters.notify_watchfiles import WatchfilesNotifier
+
             notifier = WatchfilesNotifier(force_polling=True)
     raise FileNotFoundError(f"cannot watch {', '.join(map(str, watch_targets(roots)))}")
 

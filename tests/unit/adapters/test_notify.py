@@ -9,9 +9,8 @@ from pathlib import Path
 
 import anyio
 import pytest
-from watchfiles import Change
 
-from devloop.adapters.notify import Changes, NotifierError
+from devloop.adapters.notify import Change, Changes, NotifierError
 from devloop.adapters.notify_inotify import InotifyNotifier
 from devloop.adapters.watcher import watch
 
