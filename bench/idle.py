@@ -51,26 +51,33 @@ def tree(root: int) -> list[int]:
     return found
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """CPU time of the tree: the run time of every thread of every live process, in nanoseconds
-    from /proc/PID/task/TID/schedstat (clock ticks are 10 ms: a 10 s window could not tell 0.05 %
-    from 0.1 %), plus cutime + cstime (children that ended and were waited for), so short-lived
-    children (a compose command run while idle) count too. The difference of two readings is the
-    tree's use between."""
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            tasks = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        total += (int(fields[13]) + int(fields[14])) / TICKS
-        for tid in tasks:
+class CpuClock:
+    """CPU time of a process tree: the run time of every thread in nanoseconds, from
+    /proc/PID/task/TID/schedstat (clock ticks are 10 ms: a 10 s window could not tell 0.05 % from
+    0.1 %), plus cutime + cstime (children that ended and were waited for, so a compose command run
+    while idle counts too). A thread that ended (an idle worker thread does) keeps its last reading:
+    the clock never runs backwards. The difference of two readings is the tree's use between."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.threads: dict[tuple[int, str], float] = {}
+        self.reaped: dict[int, float] = {}
+
+    def read(self) -> float:
+        for pid in tree(self.root):
             try:
-                total += int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[0]) / 1e9
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                tasks = os.listdir(f"/proc/{pid}/task")
             except OSError:
                 continue
-    return total
+            self.reaped[pid] = (int(fields[13]) + int(fields[14])) / TICKS
+            for tid in tasks:
+                try:
+                    ns = int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[0])
+                except OSError:
+                    continue
+                self.threads[(pid, tid)] = ns / 1e9
+        return sum(self.threads.values()) + sum(self.reaped.values())
 
 
 def rss_mb(pids: list[int]) -> float:
@@ -92,7 +99,8 @@ def measure(pids: dict[str, int], seconds: float) -> dict[str, dict[str, Any]]:
     """CPU % of one core over `seconds` (the mean, per window and the median window) and RSS sampled
     every second (mean and peak), of several process trees at once: side by side, the load the
     machine's other users put on it falls on every tree alike."""
-    used_at_start = {name: cpu_seconds(tree(pid)) for name, pid in pids.items()}
+    clocks = {name: CpuClock(pid) for name, pid in pids.items()}
+    used_at_start = {name: clock.read() for name, clock in clocks.items()}
     start = window_start = time.monotonic()
     window_used = dict(used_at_start)
     samples: dict[str, list[float]] = {name: [] for name in pids}
@@ -100,11 +108,12 @@ def measure(pids: dict[str, int], seconds: float) -> dict[str, dict[str, Any]]:
     while time.monotonic() - start < seconds:
         for name, pid in pids.items():
             samples[name].append(rss_mb(tree(pid)))
+            clocks[name].read()  # every second, so a thread that ends loses at most a second
         time.sleep(min(1.0, max(0.0, seconds - (time.monotonic() - start))))
         now = time.monotonic()
         if now - window_start >= WINDOW_S or now - start >= seconds:
-            for name, pid in pids.items():
-                read = cpu_seconds(tree(pid))
+            for name, clock in clocks.items():
+                read = clock.read()
                 used, window_used[name] = read - window_used[name], read
                 windows[name].append(round(100 * used / (now - window_start), 3))
             window_start = now
@@ -112,7 +121,7 @@ def measure(pids: dict[str, int], seconds: float) -> dict[str, dict[str, Any]]:
     figures = {}
     for name, pid in pids.items():
         found = tree(pid)
-        seconds_used = cpu_seconds(found) - used_at_start[name]
+        seconds_used = clocks[name].read() - used_at_start[name]
         figures[name] = {
             "cpu_pct": round(100 * seconds_used / wall, 3),
             "cpu_windows": windows[name],
