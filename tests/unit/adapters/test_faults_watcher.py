@@ -50,7 +50,7 @@ def run_watch(
             tg.start_soon(drive)
             on_error = errors.append if errors is not None else None
             chosen = NOTIFIERS[notifier]()
-            async for paths in watch(roots, debounce_ms, max_wait_ms, stop, on_error, chosen):
+            async for paths in watch(roots, debounce_ms, max_wait_ms, stop, on_error, notifier=chosen):
                 batches.append((time.monotonic(), paths))
 
     anyio.run(main)
@@ -211,7 +211,7 @@ def test_folders_dropped_keeps_leaves_and_lone_folders() -> None:
 
 
 def test_a_batch_starts_when_its_first_file_was_written(tmp_path: Path) -> None:
-    from devloop.adapters.watcher import RAW_DEBOUNCE_MS, edited_at
+    from devloop.adapters.watcher import NOTIFIER_LATENCY_S, edited_at
 
     early, late, old = tmp_path / "early.py", tmp_path / "late.py", tmp_path / "old.py"
     for path in (early, late, old):
@@ -222,4 +222,4 @@ def test_a_batch_starts_when_its_first_file_was_written(tmp_path: Path) -> None:
     os.utime(old, (seen - 3600, seen - 3600))  # copied with its old time: not when it was edited
     assert edited_at([late, early, old, tmp_path / "gone.py"], seen) == pytest.approx(seen - 0.15)
     assert edited_at([old], seen) == seen
-    assert RAW_DEBOUNCE_MS / 1000 > 0.15
+    assert NOTIFIER_LATENCY_S > 0.15

@@ -125,7 +125,7 @@ def run_scripted(tmp_path: Path, steps: list[Step]) -> tuple[Scripted, list[set[
         stop = anyio.Event()
         notifier = Scripted(steps, stop)
         scripted.append(notifier)
-        async for paths in watch([tmp_path], 1, 1, stop, errors.append, notifier):
+        async for paths in watch([tmp_path], 1, 1, stop, errors.append, notifier=notifier):
             batches.append(paths)
 
     scripted: list[Scripted] = []
