@@ -34,7 +34,7 @@ def render_png(results: dict[str, Any], path: Path) -> None:
     figure = plt.figure(figsize=(16, 10), dpi=110)
     grid = figure.add_gridspec(2, 4, height_ratios=[1.35, 1], hspace=0.55, wspace=0.32)
     _latency(figure.add_subplot(grid[0, :]), results.get("latency") or {})
-    idle = [r for r in results.get("idle") or [] if "error" not in r]
+    idle = [r for r in results.get("idle") or [] if "error" not in r and not r.get("reader")]
     _idle(figure.add_subplot(grid[1, 0]), idle, "cpu_pct", "idle CPU (% of one core)")
     _idle(figure.add_subplot(grid[1, 1]), idle, "rss_mb", "idle RSS (MB)")
     _storm(figure.add_subplot(grid[1, 2]), [r for r in results.get("storm") or [] if "error" not in r])
@@ -98,7 +98,7 @@ def _latency(ax: Any, data: dict[str, Any]) -> None:
 
 def _idle(ax: Any, rows: list[dict[str, Any]], key: str, title: str) -> None:
     sizes = sorted({r["files"] for r in rows})
-    target = 1.0 if key == "cpu_pct" else 80.0
+    target = 0.1 if key == "cpu_pct" else 60.0
     for i, tool in enumerate(TOOLS):
         values = {r["files"]: r[key] for r in rows if r["tool"] == tool}
         xs = [j + (i - 0.5) * 0.4 for j, size in enumerate(sizes) if size in values]

@@ -15,7 +15,7 @@ from bench.kinds import KINDS
 from bench.methods import COMPARE, METHODS
 
 DEBOUNCE_S = 0.3  # devloop's default debounce_ms
-IDLE_TARGET = {"cpu_pct": 1.0, "rss_mb": 80.0, "files": 100_000}
+IDLE_TARGET = {"cpu_pct": 0.1, "rss_mb": 60.0, "files": 100_000}  # issue 18
 
 
 def table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -184,17 +184,19 @@ def idle(results: dict[str, Any]) -> list[str]:
     rows = []
     for r in results.get("idle") or []:
         if "error" in r:
-            rows.append([r["tool"], "-", f"**failed**: {r['error'][:120]}", "", "", "", ""])
+            rows.append([r["tool"], "-", "-", f"**failed**: {r['error'][:120]}", "", "", "", "", ""])
             continue
+        median = r.get("cpu_median", r["cpu_pct"])
         verdict = ""
         if r["tool"] == "devloop" and r["files"] >= IDLE_TARGET["files"]:
-            ok = r["cpu_pct"] < IDLE_TARGET["cpu_pct"] and r["rss_mb"] < IDLE_TARGET["rss_mb"]
+            ok = median <= IDLE_TARGET["cpu_pct"] and r["rss_mb"] <= IDLE_TARGET["rss_mb"]
             verdict = "met" if ok else "MISSED"
         rows.append(
             [
                 r["tool"],
                 f"{r['files']:,}",
-                f"{r['cpu_pct']:.2f} %" + _windows(r.get("cpu_windows")),
+                "yes" if r.get("reader") else "no",
+                f"{median:.2f} % (mean {r['cpu_pct']:.2f})" + _windows(r.get("cpu_windows")),
                 f"{r['rss_mb']:.0f}",
                 f"{r['rss_peak_mb']:.0f}",
                 f"{r['ready_s']:.2f} s",
@@ -207,7 +209,8 @@ def idle(results: dict[str, Any]) -> list[str]:
     header = [
         "tool",
         "extra files watched",
-        "CPU (% of one core: mean, and the range over 10 s windows)",
+        "tree read every 0.25 s",
+        "CPU (% of one core: median of 10 s windows, mean, range)",
         "RSS MB (mean)",
         "RSS MB (peak)",
         "ready after",
@@ -217,11 +220,14 @@ def idle(results: dict[str, Any]) -> list[str]:
     return [
         "## 2. Idle cost",
         "",
-        "Empty files under the bind-mounted ./app/bench_tree (1,000 per folder), made before the watcher",
-        "starts; CPU from /proc utime+stime and RSS from VmRSS, both summed over the process tree (devloop;",
-        "the docker CLI plus its docker-compose plugin). Target (issue 4): devloop under 1 % of a core and",
-        "under 80 MB at 100,000 files. The api is stopped in both projects: its uvicorn StatReload would",
-        "walk the tree inside the container every 0.25 s.",
+        "Empty files under the bind-mounted ./app/bench_tree (1,000 per folder), made before the watchers",
+        "start; CPU from the threads' run times in /proc's schedstat (ns) and RSS from VmRSS, both summed",
+        "over the process tree (devloop; the docker CLI plus its docker-compose plugin). Both tools run at",
+        "once, each on its own copy of the",
+        "project, measured in the same windows. Target (issue 18): devloop at most 0.1 % of a core and 60 MB",
+        "at 100,000 files. The api is stopped in both projects (its uvicorn StatReload would load the",
+        'machine); with "tree read", bench/reader.py opens and lists every folder of each tree every',
+        "0.25 s, as such a polling reloader does through the bind mount.",
         "",
         *table(header, rows),
         "",

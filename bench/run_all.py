@@ -64,6 +64,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--idle-seconds", type=float, default=None, help="idle: window (default 30; --quick 10)"
     )
     parser.add_argument(
+        "--idle-reads",
+        default="off,on",
+        help="idle: without (off) and/or with (on) a polling reader of the trees (default off,on)",
+    )
+    parser.add_argument(
         "--storm-writes", type=int, default=2000, help="storm: writes in the burst (default 2000)"
     )
     parser.add_argument(
@@ -113,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             "quick": args.quick,
             "tree_sizes": args.tree_sizes,
             "idle_seconds": args.idle_seconds,
+            "idle_reads": args.idle_reads,
             "storm_writes": args.storm_writes,
             "storm_trials": args.storm_trials,
             "planner_runs": max(args.trials, 7 if not args.quick else 2),
@@ -139,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         results["storm"] = run_storm(csv(args.tools), args.storm_writes, args.storm_trials)
         save()
     if "idle" in sections:
-        results["idle"] = run_idle(csv(args.tools), args.tree_sizes, args.idle_seconds)
+        reads = tuple(r == "on" for r in csv(args.idle_reads))
+        results["idle"] = run_idle(csv(args.tools), args.tree_sizes, args.idle_seconds, reads)
         save()
     if "planner" in sections:
         sizes = [int(s) for s in csv(args.planner_sizes)]

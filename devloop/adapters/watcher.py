@@ -1,11 +1,11 @@
-"""Batches of changed paths under the roots that matter, on top of watchfiles' Rust notifier.
+"""Batches of changed paths under the roots that matter, on top of an OS notifier (notify.py).
 
 The quiet time is devloop's own: a batch is yielded after `debounce_ms` without any event, or at the
 latest `max_wait_ms` after its first one (the notifier alone counts distinct paths, so one file
 written for a long time would look quiet). Nothing is lost when the tree changes shape: a folder
 that appears is read whole (a `mv` into the tree is a single event), a watched folder that is
-deleted and created again is watched again, and an error of the notifier (a file name that is not
-UTF-8) is survived by reading what changed meanwhile from the files' times."""
+deleted and created again is watched again, and an error of the notifier (an overflow, a file name
+watchfiles cannot decode) is survived by reading what changed meanwhile from the files' times."""
 
 from __future__ import annotations
 
@@ -17,18 +17,13 @@ from collections.abc import AsyncGenerator, Callable, Iterable
 from pathlib import Path
 
 import anyio
-from watchfiles import Change
-from watchfiles._rust_notify import RustNotify, WatchfilesRustInternalError
 
+from devloop.adapters.notify import Change, Changes, Notifier, NotifierError, default_notifier
 from devloop.model.ignore import NOISE_DIRS, noise_reason
 
-RAW_STEP_MS = 50  # the notifier returns this long after its last new path...
-RAW_DEBOUNCE_MS = 200  # ...or this long after its first one
-IDLE_TIMEOUT_MS = 500  # how often an idle wait returns (the longest a stop waits)
 EXPAND_LIMIT = 20000  # files read from one folder that appeared
 RESCAN_SLACK_S = 1.0  # file times are compared with this much margin
-
-Changes = set[tuple[Change, str]]
+NOTIFIER_LATENCY_S = 0.2  # the longest a notifier holds an event back (watchfiles': 200 ms)
 
 
 class Batch(set[Path]):
@@ -62,7 +57,7 @@ def edited_at(paths: Iterable[Path], seen: float, sample: int = 50) -> float:
     """When the first edit of a batch was made: the earliest modification time among its files
     that falls in the notifier's latency before `seen` (the notifier reports an event only after
     a short quiet, and a reloader that polls may act before that)."""
-    earliest = seen - RAW_DEBOUNCE_MS / 1000
+    earliest = seen - NOTIFIER_LATENCY_S
     found = seen
     for path in itertools.islice(paths, sample):
         with contextlib.suppress(OSError):
@@ -156,40 +151,56 @@ def folders_dropped(paths: set[Path]) -> set[Path]:
     }
 
 
-class _Notifier:
-    """One RustNotify over the current targets; made anew when the targets change or it fails."""
+def rescan(targets: list[Path], since: float) -> Changes:
+    """What changed under the targets since `since` (epoch seconds), read from the files' times."""
+    found: set[str] = set()
+    for target in targets:
+        found |= walk(str(target), newer_than=since - RESCAN_SLACK_S)
+    return {(Change.modified, p) for p in found}
 
-    def __init__(self, roots: list[Path]) -> None:
-        self.roots = roots
-        self.targets: list[Path] = []
-        self.rust: RustNotify | None = None
 
-    def stale(self) -> bool:
-        return self.rust is None or watch_targets(self.roots) != self.targets
+def open_notifier(
+    notifier: Notifier, roots: list[Path], on_error: Callable[[str], None] | None
+) -> tuple[Notifier, list[Path]]:
+    """The notifier watching the current targets of `roots`, and those targets. A target may vanish
+    between looking and watching (looked at again); a notifier that cannot watch them all (inotify's
+    limits) is replaced by watchfiles' polling one."""
+    for _ in range(20):
+        targets = watch_targets(roots)
+        try:
+            notifier.open(targets)
+            return notifier, targets
+        except FileNotFoundError:
+            time.sleep(0.05)
+        except NotifierError as exc:
+            notifier.close()
+            if on_error is not None:
+                on_error(f"{exc}; polling the files instead")
+            from devloop.adapters.notify_watchfiles import WatchfilesNotifier
 
-    def renew(self) -> None:
-        self.close()
-        for _ in range(20):  # a target may vanish between looking and watching
-            self.targets = watch_targets(self.roots)
-            try:
-                force = "WATCHFILES_FORCE_POLLING" in os.environ
-                self.rust = RustNotify([str(t) for t in self.targets], False, force, 300, True, True)
-                return
-            except FileNotFoundError:
-                time.sleep(0.05)
-        raise FileNotFoundError(f"cannot watch {', '.join(map(str, self.targets))}")
+            notifier = WatchfilesNotifier(force_polling=True)
+    raise FileNotFoundError(f"cannot watch {', '.join(map(str, watch_targets(roots)))}")
 
-    def close(self) -> None:
-        if self.rust is not None:
-            self.rust.close()
-            self.rust = None
 
-    def rescan(self, since: float) -> Changes:
-        """What changed since `since` (epoch seconds), read from the files' times."""
-        found: set[str] = set()
-        for target in self.targets:
-            found |= walk(str(target), newer_than=since - RESCAN_SLACK_S)
-        return {(Change.modified, p) for p in found}
+Found = Changes | NotifierError | None
+
+
+async def _wait(notifier: Notifier, timeout_s: float | None, stop: anyio.Event) -> Found:
+    """The notifier's next changes (or its error), or None once `stop` is set."""
+    found: Found = None
+    async with anyio.create_task_group() as tg:
+
+        async def stopper() -> None:
+            await stop.wait()
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(stopper)
+        try:
+            found = await notifier.wait(timeout_s)
+        except NotifierError as exc:
+            found = exc
+        tg.cancel_scope.cancel()
+    return found
 
 
 async def watch(
@@ -199,14 +210,15 @@ async def watch(
     stop: anyio.Event,
     on_error: Callable[[str], None] | None = None,
     on_ready: Callable[[], None] | None = None,
+    notifier: Notifier | None = None,
 ) -> AsyncGenerator[Batch, None]:
     """Yield sets of changed paths: after `debounce_ms` of quiet, or `max_wait_ms` at the latest.
     `on_error` hears about notifier errors that were survived by a rescan; `on_ready` is called
-    once the notifier watches (an edit from then on is seen)."""
+    once the notifier watches (an edit from then on is seen). While nothing changes, nothing runs:
+    the wait has no timeout unless a batch is pending."""
     roots = list(roots)
     keep = RootFilter(roots)
-    notifier = _Notifier(roots)
-    notifier.renew()
+    notifier, targets = open_notifier(notifier or default_notifier(), roots, on_error)
     if on_ready is not None:
         on_ready()
     pending: Changes = set()
@@ -214,6 +226,7 @@ async def watch(
     debounce_s, max_wait_s = max(debounce_ms, 1) / 1000, max(max_wait_ms, debounce_ms, 1) / 1000
     try:
         while not stop.is_set():
+            timeout_s = None
             if pending:
                 now = time.monotonic()
                 deadline = min(last + debounce_s, first + max_wait_s)
@@ -223,28 +236,23 @@ async def watch(
                     if paths:
                         yield Batch(paths, edited_at(paths, time.time() - (now - first)))
                     continue
-                timeout_ms = max(1, min(IDLE_TIMEOUT_MS, int((deadline - now) * 1000) + 1))
-            else:
-                timeout_ms = IDLE_TIMEOUT_MS
+                timeout_s = deadline - now
             since = time.time()
-            assert notifier.rust is not None
-            try:
-                raw = await anyio.to_thread.run_sync(
-                    notifier.rust.watch, RAW_DEBOUNCE_MS, RAW_STEP_MS, timeout_ms, stop
-                )
-            except WatchfilesRustInternalError as exc:
-                if on_error is not None:
-                    on_error(str(exc))
-                raw = set()
-                notifier.close()
-            if raw == "stop":
+            found = await _wait(notifier, timeout_s, stop)
+            if found is None:
                 return
             changes: Changes = set()
-            if isinstance(raw, set):
-                changes = {(Change(c), p) for c, p in raw}
-            if notifier.stale():  # a watched folder went or came back, or the notifier failed
-                notifier.renew()
-                changes |= notifier.rescan(since)
+            if isinstance(found, NotifierError):
+                if on_error is not None:
+                    on_error(str(found))
+                notifier.close()
+            else:
+                changes = found
+            # A watched folder went or came back, or the notifier failed: watch anew and read what
+            # changed meanwhile from the files' times.
+            if isinstance(found, NotifierError) or notifier.lost() or watch_targets(roots) != targets:
+                notifier, targets = open_notifier(notifier, roots, on_error)
+                changes |= rescan(targets, since)
             changes = {c for c in expand_added(changes) if keep(*c)}
             if changes:
                 now = time.monotonic()
