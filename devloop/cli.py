@@ -28,6 +28,8 @@ commands:
   doctor   find mounts that do not work and data that will be lost
   clean    delete macOS AppleDouble ._* files from build contexts and bind sources
   init     write a commented devloop.toml with each service's inferred strategy
+  status   ask the running devloop up what each service is doing
+  wait     wait until the last edit is live (or failed) in every service it concerns
   completion  print a bash, zsh or fish completion script
 
 examples:
@@ -35,9 +37,11 @@ examples:
   devloop plan app/main.py          # what an edit to this file would do
   devloop up                        # bring the stack up and keep it live
   devloop clean --dry-run           # list AppleDouble files without deleting
+  devloop wait && pytest            # test once the last edit is live
 
 exit codes: 0 ok, 1 a problem devloop explains (bad input, no engine, failed build), 3 an
-unexpected error (a bug: please report it), 130 interrupted by a second Ctrl-C."""
+unexpected error (a bug: please report it), 130 interrupted by a second Ctrl-C.
+status and wait: 0 all live, 1 any failed, 2 still acting (wait: timed out), 3 no devloop up runs."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -158,6 +162,35 @@ def build_parser() -> argparse.ArgumentParser:
         "init", "init --force",
     )  # fmt: skip
     init.add_argument("--force", action="store_true", help="overwrite an existing devloop.toml")
+
+    status = command(
+        "status", "ask the running devloop up what each service is doing",
+        "Ask the `devloop up` running for this project, per service: its strategy, its state (live, "
+        "failed, acting, down), the last action and its outcome, edit-to-live time, error and file:line. "
+        "Exit 0 when all shown are live, 1 when any failed or is down, 2 while any is acting, "
+        "3 when no devloop up runs for this project.",
+        "status", "status --json api",
+    )  # fmt: skip
+    status.add_argument(
+        "services", nargs="*", metavar="SERVICE", help="services to show (default: all watched)"
+    )
+    status.add_argument("--json", action="store_true", help="print JSON (shape in the README)")
+
+    wait = command(
+        "wait", "wait until the last edit is live",
+        "Wait until every change the running `devloop up` has seen up to now (including edits still "
+        "in its quiet time) has ended in an outcome for every service it concerns, then print them. "
+        "Exit 0 when all are live, 1 when any failed (with error and file:line), 2 on timeout, "
+        "3 when no devloop up runs for this project.",
+        "wait && pytest", "wait --timeout 60 api", "wait --json",
+    )  # fmt: skip
+    wait.add_argument(
+        "services", nargs="*", metavar="SERVICE", help="services to wait for (default: all watched)"
+    )
+    wait.add_argument(
+        "--timeout", type=float, default=180.0, metavar="S", help="give up after S seconds (default 180)"
+    )
+    wait.add_argument("--json", action="store_true", help="print JSON (shape in the README)")
 
     completion = command(
         "completion", "print a shell completion script",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 3, 130
+EXIT_PENDING = 2  # `devloop wait` timed out; `devloop status`: some service is still acting
+EXIT_NOT_RUNNING = 3  # `devloop status` and `wait`: no `devloop up` runs for this project
 BUG_HINT = (
     "this is a bug in devloop; please report it with the command you ran "
     "(set DEVLOOP_DEBUG=1 for the full traceback)"
@@ -51,3 +53,9 @@ class CommandFailed(DevloopError):
         self.argv = tuple(argv)
         self.returncode = returncode
         self.output = output
+
+
+class NotRunning(DevloopError):
+    """No `devloop up` answers for this project (`devloop status` and `wait` exit 3)."""
+
+    exit_code = EXIT_NOT_RUNNING

@@ -14,6 +14,7 @@ import itertools
 import os
 import time
 from collections.abc import AsyncGenerator, Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
@@ -24,6 +25,14 @@ from devloop.model.ignore import NOISE_DIRS, noise_reason
 EXPAND_LIMIT = 20000  # files read from one folder that appeared
 RESCAN_SLACK_S = 1.0  # file times are compared with this much margin
 NOTIFIER_LATENCY_S = 0.2  # the longest a notifier holds an event back (watchfiles': 200 ms)
+REPORTED_WITHIN_S = NOTIFIER_LATENCY_S + 0.2  # a file event reaches the watch loop within this,
+# with slack for a busy event loop
+POLLED_WITHIN_S = 1.0  # the same when the notifier polls (every 300 ms)
+
+
+def reported_within_s() -> float:
+    """How long after a write its event may reach the watch loop."""
+    return POLLED_WITHIN_S if "WATCHFILES_FORCE_POLLING" in os.environ else REPORTED_WITHIN_S
 
 
 class Batch(set[Path]):
@@ -33,6 +42,20 @@ class Batch(set[Path]):
     def __init__(self, paths: Iterable[Path], first_at: float) -> None:
         super().__init__(paths)
         self.first_at = first_at
+
+
+@dataclass
+class WatchProgress:
+    """How far the watcher has got with the changes it received (epoch seconds of their receipt):
+    the oldest not yet handed out, and the oldest of the batch being handled. `devloop wait` reads
+    it to know that every change up to a moment has been routed."""
+
+    pending_since: float | None = None
+    handling_since: float | None = None
+
+    def settled(self, cutoff: float) -> bool:
+        """Every change received at or before `cutoff` has been handed out and handled."""
+        return all(t is None or t > cutoff for t in (self.pending_since, self.handling_since))
 
 
 class RootFilter:
@@ -211,11 +234,13 @@ async def watch(
     on_error: Callable[[str], None] | None = None,
     on_ready: Callable[[], None] | None = None,
     notifier: Notifier | None = None,
+    progress: WatchProgress | None = None,
 ) -> AsyncGenerator[Batch, None]:
     """Yield sets of changed paths: after `debounce_ms` of quiet, or `max_wait_ms` at the latest.
     `on_error` hears about notifier errors that were survived by a rescan; `on_ready` is called
-    once the notifier watches (an edit from then on is seen). While nothing changes, nothing runs:
-    the wait has no timeout unless a batch is pending."""
+    once the notifier watches (an edit from then on is seen); `progress` is kept up to date. While
+    nothing changes, nothing runs: the wait has no timeout unless a batch is pending."""
+    progress = progress if progress is not None else WatchProgress()
     roots = list(roots)
     keep = RootFilter(roots)
     notifier, targets = open_notifier(notifier or default_notifier(), roots, on_error)
@@ -233,8 +258,10 @@ async def watch(
                 if now >= deadline:
                     paths = folders_dropped(transient_dropped(pending))
                     pending = set()
+                    progress.handling_since, progress.pending_since = progress.pending_since, None
                     if paths:
                         yield Batch(paths, edited_at(paths, time.time() - (now - first)))
+                    progress.handling_since = None  # the consumer asks for more once it is done
                     continue
                 timeout_s = deadline - now
             since = time.time()
@@ -258,6 +285,9 @@ async def watch(
                 now = time.monotonic()
                 first = first if pending else now
                 last = now
+                if not pending:
+                    progress.pending_since = time.time()
                 pending |= changes
     finally:
+        progress.pending_since = progress.handling_since = None
         notifier.close()

@@ -242,6 +242,13 @@ class OutcomeWatcher:
             )
         )
 
+    def down(self, service: str) -> str | None:
+        """Why the service is down (its containers exited, died or keep restarting), or None."""
+        return self._down(service)
+
+    def running(self, service: str) -> bool:
+        return any(c.status == "running" for c in self.containers.get(service, {}).values())
+
     def _down(self, service: str) -> str | None:
         containers = self.containers.get(service, {}).values()
         down = [c for c in containers if c.status in ("exited", "dead", "restarting")]

@@ -20,18 +20,20 @@ import docker
 from anyio.abc import TaskGroup
 
 from devloop import events
-from devloop.adapters import processes
+from devloop.adapters import processes, runtime
 from devloop.adapters.compose import ComposeOptions, run_compose
 from devloop.adapters.engine import Engine
-from devloop.adapters.watcher import Batch, watch
+from devloop.adapters.watcher import Batch, WatchProgress, watch
 from devloop.daemon.executor import Executor
 from devloop.daemon.health import EngineHealth
 from devloop.daemon.images import Images
 from devloop.daemon.outcomes import OutcomeWatcher
+from devloop.daemon.pending import Pending
 from devloop.daemon.project_reload import ProjectReload
 from devloop.daemon.scheduler import Scheduler
 from devloop.daemon.shared import Emit, Shared, UpOptions
 from devloop.daemon.startup import Startup
+from devloop.daemon.status_server import StatusServer
 from devloop.daemon.sync import Sync
 from devloop.daemon.writes import ContainerWrites
 from devloop.errors import DevloopError, EngineError
@@ -63,6 +65,7 @@ class Runner:
         emit: Emit,
         up: UpOptions,
         before_forced_exit: Callable[[], None] | None = None,
+        status_socket: Path | None = None,
     ) -> None:
         self.emit_outside = emit
         self.shared = shared = Shared(context, engine, self._emit, up)
@@ -74,15 +77,24 @@ class Runner:
         self.executor = Executor(shared, self.images, self.sync, self.scheduler.busy)
         self.startup = Startup(shared, self.images, self.scheduler, self.writes)
         self.project_reload = ProjectReload(shared, self.scheduler, self.startup)
+        self.pending = Pending()
+        self.progress = WatchProgress()
+        self.status_server = (
+            StatusServer(shared, self.outcomes, self.scheduler, self.pending, self.progress, status_socket)
+            if status_socket is not None
+            else None
+        )
         self._pinger: Engine | None = None
         self.before_forced_exit = before_forced_exit
         self.force_exit: Callable[[int], None] = _force_exit
 
     def _emit(self, event: events.Event) -> None:
-        """Every event goes out, and past the outcome watcher, which learns of actions this way."""
+        """Every event goes out, and past the outcome watcher, which learns of actions this way
+        (and the record of what each service still owes an outcome for)."""
         self.writes.observe(event)  # when actions start and end, before anything reacts
         self.emit_outside(event)
         self.outcomes.observe(event)
+        self.pending.observe(event)
 
     async def _execute(self, batch: dict[str, Decision]) -> bool:
         return await self.executor.execute(batch)
@@ -121,6 +133,8 @@ class Runner:
             async with anyio.create_task_group() as tg:
                 shared.task_group = tg
                 outer.start_soon(self._signals, tg)
+                if self.status_server is not None:  # `devloop status` answers from the start on
+                    await tg.start(self.status_server.run)
                 tg.start_soon(self.outcomes.run)  # the services' output from the start on
                 if shared.up.start:
                     await self.startup.compose_start()
@@ -183,6 +197,7 @@ class Runner:
                 shared.roots_changed,
                 self._watch_error,
                 on_ready=functools.partial(shared.emit, ready),  # said once the notifier is armed
+                progress=self.progress,
             )
             async with contextlib.aclosing(batches):
                 async for paths in batches:
@@ -254,11 +269,25 @@ def run_up(
         emit(events.Notice(message=context.settings.notice))
     if context.engine_note:
         emit(events.Notice(level="warning", message=context.engine_note))
-    runner = Runner(context, engine, emit, up, before_forced_exit)
+    lock, socket = _one_per_project(context)
+    runner = Runner(context, engine, emit, up, before_forced_exit, socket)
     try:
         return anyio.run(runner.run)
     except BaseExceptionGroup as group:  # a task group wraps what its tasks raise
         raise unwrap(group) from group
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _one_per_project(context: Context) -> tuple[runtime.UpLock | None, Path | None]:
+    """The project's lock (a second `devloop up` for it says who runs, instead of fighting it) and
+    where `devloop status` and `wait` find this one; none where Unix sockets are missing."""
+    if os.name != "posix":  # pragma: no cover - Windows: status and wait are not available there
+        return None, None
+    project = context.project
+    folder = runtime.private_folder(runtime.runtime_folder(project.name, project.directory))
+    return runtime.take_lock(folder, project.name), folder / runtime.SOCKET_NAME
 
 
 def unwrap(group: BaseExceptionGroup) -> BaseException:  # type: ignore[type-arg]
