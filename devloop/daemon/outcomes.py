@@ -242,6 +242,22 @@ class OutcomeWatcher:
             )
         )
 
+    def at_start(self, service: str) -> ServiceOutcome:
+        """A service no action has touched yet, judged as a start: live when it ran before devloop
+        started, else by its output and state since its container started ("acting" meanwhile)."""
+        containers = list(self.containers.get(service, {}).values())
+        running = [c for c in containers if c.status == "running"]
+        if not running:
+            return ServiceOutcome("down")
+        since = min(c.since for c in running)
+        if since < self.started:
+            return ServiceOutcome("live")
+        watch = Watch("start", since, False, self.shared.context.plan.service(service).verdict.program)
+        lines = [line for line in self.history.get(service, ()) if line.at >= since]
+        verdict = judge(watch, lines, containers, time.time(), self._sources(service))
+        state = "acting" if verdict.state is State.PENDING else str(verdict.state)
+        return ServiceOutcome(state, "start", verdict.error, verdict.location)
+
     def down(self, service: str) -> str | None:
         """Why the service is down (its containers exited, died or keep restarting), or None."""
         return self._down(service)

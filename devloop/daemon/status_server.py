@@ -136,37 +136,38 @@ class StatusServer:
         }
 
     def acting(self, name: str) -> bool:
-        """An action runs on it or waits for the engine, or its outcome is being judged."""
-        return name in self.outcomes.watching or (self.scheduler.busy(name) and self.pending.owes(name))
+        """An action runs on it or waits for the engine, its outcome is being judged, or (before
+        any action) it is still starting."""
+        if name in self.outcomes.watching or (self.scheduler.busy(name) and self.pending.owes(name)):
+            return True
+        return self.outcomes.state(name).action is None and self.outcomes.at_start(name).state == "acting"
 
     def service(self, name: str) -> dict[str, Any]:
-        plan = self.shared.context.plan
         known = self.outcomes.state(name)
-        strategy = (
-            str(plan.service(name).strategy) if name in self.shared.context.project.service_names else None
-        )
+        if known.action is None and self.pending.ready:
+            known = self.outcomes.at_start(name)
         finished = known.action is not None and known.state in ("live", "failed", "unknown")
         down = self.outcomes.down(name)
         if not self.pending.ready:
             state = "starting"
         elif self.acting(name):
             state = "acting"
-        elif finished and known.state == "failed":
+        elif known.state == "failed":
             state = "failed"
-        elif down is not None:
+        elif down is not None or known.state == "down":
             state = "down"
-        elif finished:
+        else:
             state = known.state  # live, or unknown: no verdict came (devloop said so)
-        else:  # no action yet: live when its containers run
-            state = "live" if self.outcomes.running(name) else "down"
         error = known.error if finished else None
+        if state == "down" and not error:
+            error = down or "no running container"
         return {
-            "strategy": strategy,
+            "strategy": str(self.shared.context.plan.service(name).strategy),
             "state": state,
             "action": known.action,
             "outcome": known.state if finished else None,
             "edit_to_live_s": known.edit_to_live_s if finished else None,
-            "error": error if error or state != "down" else (down or "no running container"),
+            "error": error,
             "location": known.location if finished else None,
         }
 
@@ -180,12 +181,19 @@ class StatusServer:
             while not self.progress.settled(cutoff):
                 await anyio.sleep(POLL_S)
             tickets = self.pending.tickets(names)
-            while not all(self.pending.answered(n, t) or not self.acting(n) for n, t in tickets.items()):
+            while not all(self._done(name, ticket) for name, ticket in tickets.items()):
                 await anyio.sleep(POLL_S)
         answer = self.status(names)
         answer["timed_out"] = scope.cancelled_caught
         answer["waited_s"] = round(time.time() - asked_at, 3)
         return answer
+
+    def _done(self, name: str, ticket: int) -> bool:
+        """Nothing acts on it, or what acts now came after the ticket (the outcomes it was
+        waiting for have come; a start is never such a later action)."""
+        if not self.acting(name):
+            return True
+        return self.outcomes.state(name).action is not None and self.pending.answered(name, ticket)
 
 
 def _same_user(stream: SocketStream) -> bool:
