@@ -13,7 +13,7 @@ import pytest
 from devloop.cli import build_parser, main
 from devloop.commands.completion import SHELLS, completion_script
 
-COMMANDS = ("up", "plan", "doctor", "clean", "init", "completion")
+COMMANDS = ("up", "plan", "doctor", "clean", "init", "status", "wait", "completion")
 
 
 def test_the_commands_are_the_parsers() -> None:
