@@ -35,7 +35,7 @@ class Pending:
         elif isinstance(event, events.Changes):
             for service in event.services:
                 self._of(service).asked += 1
-        elif isinstance(event, events.Action) and event.action not in BACKGROUND:
+        elif isinstance(event, events.ActionEvent) and event.action not in BACKGROUND:
             if event.status == "started" or (event.status == "skipped" and event.action == "reload"):
                 owed = self._of(event.service)
                 owed.asked += 1

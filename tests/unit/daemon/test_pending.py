@@ -10,8 +10,8 @@ def changes(*services: str) -> events.Changes:
     return events.Changes(paths=["/p"], services=dict.fromkeys(services, "restart"))
 
 
-def action(service: str, status: str, name: str = "restart") -> events.Action:
-    return events.Action(service=service, action=name, status=status, reason="r")
+def action(service: str, status: str, name: str = "restart") -> events.ActionEvent:
+    return events.ActionEvent(service=service, action=name, status=status, reason="r")
 
 
 def outcome(service: str, state: str = "live") -> events.Outcome:
