@@ -68,10 +68,17 @@ def test_wait_returns_once_the_edit_is_served_for_a_reload_a_restart_and_a_rebui
     baked = answer(done)["services"]
     assert list(baked) == ["baked_api"] and baked["baked_api"]["action"] == "rebuild"
 
-    stack.edit("app/main.py", '"hello from api v2"', '"hello from api v3')  # broken
+
+def test_a_broken_edit_makes_wait_exit_1_at_its_file_and_line(
+    example_stack: Stack, devloop_runs: list[DevloopProcess]
+) -> None:
+    stack = example_stack
+    up(stack, devloop_runs, "api", "redis", debounce="1500")
+    assert devloop(stack, "wait").returncode == 0
+    stack.edit("app/main.py", '"hello from api v1"', '"hello from api v2')  # an unterminated string
     done = devloop(stack, "wait")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "error: app/main.py:5: api: reload failed: SyntaxError" in done.stdout
+    assert done.stdout.startswith("error: app/main.py:5: api: reload failed: SyntaxError"), done.stdout
     status = devloop(stack, "status", "--json", "api")
     assert status.returncode == 1
     api = answer(status)["services"]["api"]
