@@ -259,6 +259,19 @@ class DevloopProcess:
         return int(self.process.returncode)
 
 
+def run_devloop(stack: Stack, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`python -m devloop ARGS` in the stack's folder, run to its end."""
+    return subprocess.run(
+        [sys.executable, "-m", "devloop", *args],
+        cwd=stack.directory,
+        env=stack.environ(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
 def start_devloop(stack: Stack, *args: str, prefix: tuple[str, ...] = ()) -> DevloopProcess:
     """`python -m devloop ARGS` in the stack's folder, optionally under a wrapper that execs it."""
     process = subprocess.Popen(

@@ -4,12 +4,11 @@ contexts and bind sources only: never another file, never through a symlink, nev
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.e2e.faults import read_in, wait_content
 from tests.e2e.stack import DevloopProcess, Stack, up
+from tests.e2e.stack import run_devloop as devloop
 
 GENUINE = b"\x00\x05\x16\x07\x00\x02\x00\x00" + b"Mac OS X        " + b"\x00\x00" + b"\x00" * 100
 SHORT = GENUINE[:20]  # the magic, but shorter than any AppleDouble header: user data
@@ -50,17 +49,6 @@ def layout(stack: Stack) -> dict[str, list[Path]]:
     files["kept"].append(root / "baked" / "._link")  # a symlink is never touched
     (root / "devloop.toml").write_text('[services.mounted]\nwatch = ["../shared"]\n')
     return files
-
-
-def devloop(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "devloop", *args],
-        cwd=stack.directory,
-        env=stack.environ(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def snapshot(root: Path) -> dict[str, tuple[bool, bytes | None]]:

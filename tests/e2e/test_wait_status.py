@@ -11,25 +11,13 @@ import signal
 import socket
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from devloop.adapters.runtime import socket_path
 from tests.e2e.faults import busybox_stack, teardown
 from tests.e2e.stack import DevloopProcess, Stack, up
-
-
-def devloop(stack: Stack, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "devloop", *args],
-        cwd=stack.directory,
-        env=stack.environ(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+from tests.e2e.stack import run_devloop as devloop
 
 
 def answer(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
