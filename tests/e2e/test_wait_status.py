@@ -29,7 +29,9 @@ def test_wait_returns_once_the_edit_is_served_for_a_reload_a_restart_and_a_rebui
     example_stack: Stack, devloop_runs: list[DevloopProcess]
 ) -> None:
     stack = example_stack
-    # a long quiet time: each `devloop wait` below is asked while its edit is still in it
+    # baked_api rebuilt (not updated live); a long quiet time: each `devloop wait` below is asked
+    # while its edit is still in it
+    (stack.directory / "devloop.toml").write_text('[services.baked_api]\nstrategy = "rebuild"\n')
     up(stack, devloop_runs, "api", "celery_worker", "redis", "baked_api", debounce="1500")
     first = devloop(stack, "wait", "--json")  # the start and its catch-up end first
     assert first.returncode == 0, first.stdout + first.stderr
@@ -202,4 +204,4 @@ def test_a_bad_request_is_answered_with_what_is_wrong(
     unknown = devloop(stack, "status", "nope", timeout=60)
     assert unknown.returncode == 1
     assert "no such service: nope" in unknown.stderr and "it watches: mounted" in unknown.stderr
-    assert devloop(stack, "status", timeout=60).returncode == 0  # the daemon goes on answering
+    assert devloop(stack, "wait", timeout=60).returncode == 0  # the daemon goes on answering
