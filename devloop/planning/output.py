@@ -9,8 +9,9 @@ A change is container output when (any of):
   it, and it looks like output (a log, a cache, ...) or git ignores it;
 - git ignores it and it looks like output (a gitignored config file a user edits still acts);
 - it was judged output before and still looks like output or is ignored;
-- it came back right after the action it caused on the services that mount it (a loop: the
-  services write it when they start), or twice in a row within a longer while (a delayed writer).
+- it came back after the action it caused on the services that mount it, twice in a row (a loop:
+  the services write it when they start). Once is not enough: a user who saves the same file again
+  right after seeing the result is editing, and the edit acts.
 """
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ class Writes:
             self.returns.pop(change.path, None)
             return None
         count = self.returns[change.path] = self.returns.get(change.path, 0) + 1
-        if soon is None and count < 2:
+        if count < 2:  # once may be the user saving again after the result: it acts
             return None
         service, action = later
         return f"it came back after each {action} of {service} that it caused: {service} writes it"

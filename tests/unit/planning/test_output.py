@@ -104,15 +104,26 @@ def test_once_judged_it_stays_output_while_it_looks_like_output() -> None:
     assert writes.judge(change("logs/celery.log", 500.0)) is not None  # a task logged later
 
 
-def test_the_loop_breaker_stops_a_path_that_comes_back_after_the_action_it_caused() -> None:
+def test_the_loop_breaker_stops_a_path_that_comes_back_twice_after_the_action_it_caused() -> None:
     writes = Writes()
     assert writes.judge(change("state.json", 10.0)) is None  # first seen: it acts
-    writes.acted("worker", ["/p/state.json"], 11.0)
-    writes.began("worker", 11.0, "restart")
-    writes.ended("worker", 13.0)
-    verdict = writes.judge(change("state.json", 14.0))  # written again as the worker starts
+    for start, judged in ((11.0, False), (21.0, True)):
+        writes.acted("worker", ["/p/state.json"], start)
+        writes.began("worker", start, "restart")
+        writes.ended("worker", start + 2)
+        verdict = writes.judge(change("state.json", start + 3))  # written again as the worker starts
+        assert (verdict is not None) == judged
     assert verdict is not None and "came back after each restart of worker" in verdict.reason
-    assert writes.judge(change("state.json", 14.0 + LOOP_S + 100)) is None  # a later edit of the user acts
+    assert writes.judge(change("state.json", 24.0 + LOOP_S + 100)) is None  # a later edit of the user acts
+
+
+def test_the_user_saving_again_right_after_the_restart_it_caused_acts() -> None:
+    """Edit, restart, the result shows an error, the fix is saved a few seconds later: it acts."""
+    writes = Writes()
+    writes.acted("worker", ["/p/app/tasks.py"], 10.0)
+    writes.began("worker", 10.0, "restart")
+    writes.ended("worker", 13.0)
+    assert writes.judge(change("app/tasks.py", 15.0)) is None
 
 
 def test_a_delayed_writer_is_stopped_at_its_second_return() -> None:
