@@ -1,6 +1,7 @@
 """A second dockerd in its own mount and network namespaces that does not see a host folder:
 the Colima/ExFAT symptom (a bind mount that is an empty folder inside the container), and a
-stand-in for a remote engine. Stopped by the PID in its pidfile."""
+stand-in for a remote engine; or that sees it through a bindfs mirror, which delivers no file
+events for host edits, as an engine in a VM does. Stopped by the PID in its pidfile."""
 
 from __future__ import annotations
 
@@ -41,13 +42,23 @@ class SecondEngine:
         return (self.base / "log").read_text(errors="replace")[-3000:]
 
 
-def start_second_engine(hidden: Path) -> SecondEngine:
-    """A dockerd in its own mount namespace where `hidden` is an empty tmpfs; short paths under
-    /tmp because of the unix socket length limit."""
+def start_second_engine(hidden: Path, mirror: bool = False) -> SecondEngine:
+    """A dockerd in its own mount namespace where `hidden` is an empty tmpfs, or (`mirror`) a
+    bindfs view of itself; short paths under /tmp because of the unix socket length limit."""
     base = Path(tempfile.mkdtemp(prefix="dl2-", dir="/tmp"))
     socket, pidfile = base / "d.sock", base / "d.pid"
+    folder = shlex.quote(str(hidden))
+    if mirror:  # the real folder stays reachable at base/real; bindfs shows it at its own place
+        view = (
+            f"mkdir {base}/real && mount --bind {folder} {base}/real || exit 1\n"
+            f"bindfs -f -o nonempty {base}/real {folder} &\n"
+            f"echo $! > {base}/bindfs.pid\n"
+            f'for i in $(seq 100); do grep -q " {hidden} fuse" /proc/mounts && break; sleep 0.1; done\n'
+        )
+    else:
+        view = f"mount -t tmpfs tmpfs {folder} || exit 1\n"
     script = (
-        f"mount -t tmpfs tmpfs {shlex.quote(str(hidden))} && exec dockerd --data-root {base}/root "
+        f"{view}exec dockerd --data-root {base}/root "
         f"--exec-root {base}/exec -H unix://{socket} --pidfile {pidfile} "
         "--bridge=none --iptables=false"
     )
@@ -91,6 +102,8 @@ def stop_second_engine(engine: SecondEngine) -> None:
     except subprocess.TimeoutExpired:
         engine.process.kill()
         engine.process.wait()
+    with contextlib.suppress(OSError, ValueError, ProcessLookupError):  # the mirror, when there is one
+        os.kill(int((engine.base / "bindfs.pid").read_text().strip()), signal.SIGTERM)
     shutil.rmtree(engine.base, ignore_errors=True)
 
 
