@@ -17,8 +17,9 @@ from devloop.adapters.logs import ContainerChange, LogFollower, LogLine
 from devloop.daemon.shared import ENGINE_AWAY, Shared
 from devloop.errors import EngineError
 from devloop.model.project import Action
-from devloop.outcome.judge import Container, Line, State, Verdict, Watch, judge
-from devloop.outcome.where import Sources
+from devloop.outcome.judge import Container, Line, State, Verdict, Watch, judge, program_for
+from devloop.outcome.programs import plain
+from devloop.outcome.where import Sources, sources_of
 from devloop.planning.planner import Decision
 
 HISTORY = 1000  # lines kept per service for judging
@@ -57,6 +58,27 @@ class OutcomeWatcher:
 
     def state(self, service: str) -> ServiceOutcome:
         return self.outcomes.get(service, ServiceOutcome())
+
+    def sign_since(self, service: str, since: float) -> float | None:
+        """When the service's program first said, at or after `since`, that its reloader acted or
+        that it is ready again; None while it has said neither (or devloop does not know its lines)."""
+        known = program_for(self.shared.context.plan.service(service).verdict.program)
+        if known is None:
+            return None
+        for line in self.history.get(service, ()):
+            text = plain(line.text) if line.at >= since else ""
+            if any(p.search(text) for p in known.reloading + known.ready):
+                return line.at
+        return None
+
+    def knows_signs(self, service: str) -> bool:
+        """Whether devloop knows the lines by which this service's program shows that it reloaded."""
+        known = program_for(self.shared.context.plan.service(service).verdict.program)
+        return known is not None and bool(known.reloading or known.ready)
+
+    def judging(self, service: str) -> bool:
+        """Whether an action of this service still waits for its outcome."""
+        return service in self.watching
 
     @property
     def shown(self) -> bool | tuple[str, ...]:
@@ -279,18 +301,7 @@ class OutcomeWatcher:
 
     def _sources(self, service: str) -> Sources:
         context = self.shared.context
-        plan = context.plan.service(service)
-        build = plan.service.build
-        return Sources(
-            project=context.project.directory,
-            binds=plan.service.binds,
-            copies=plan.stage.copies if plan.stage is not None else (),
-            context=build.context if build is not None else None,
-            cwd=str(plan.trace.cwd)
-            if plan.trace is not None and plan.trace.cwd
-            else plan.service.working_dir,
-            exists=Path.is_file,
-        )
+        return sources_of(context.plan.service(service), context.project.directory, Path.is_file)
 
 
 def _error_line(detail: str | None) -> str | None:

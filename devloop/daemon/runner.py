@@ -30,6 +30,7 @@ from devloop.daemon.images import Images
 from devloop.daemon.outcomes import OutcomeWatcher
 from devloop.daemon.pending import Pending
 from devloop.daemon.project_reload import ProjectReload
+from devloop.daemon.relay import Relay
 from devloop.daemon.scheduler import Scheduler
 from devloop.daemon.shared import Emit, Shared, UpOptions
 from devloop.daemon.startup import Startup
@@ -84,17 +85,19 @@ class Runner:
             if status_socket is not None
             else None
         )
+        self.relay = Relay(shared, self.outcomes, self.scheduler.submit)
         self._pinger: Engine | None = None
         self.before_forced_exit = before_forced_exit
         self.force_exit: Callable[[int], None] = _force_exit
 
     def _emit(self, event: events.Event) -> None:
-        """Every event goes out, and past the outcome watcher, which learns of actions this way
-        (and the record of what each service still owes an outcome for)."""
+        """Every event goes out, and past the outcome watcher and the relay, which learn of actions
+        this way (and the record of what each service still owes an outcome for)."""
         self.writes.observe(event)  # when actions start and end, before anything reacts
         self.emit_outside(event)
         self.outcomes.observe(event)
         self.pending.observe(event)
+        self.relay.observe(event)
 
     async def _execute(self, batch: dict[str, Decision]) -> bool:
         return await self.executor.execute(batch)
@@ -222,6 +225,9 @@ class Runner:
     # -- changes -------------------------------------------------------------------------
     async def on_changes(self, paths: set[Path]) -> None:
         shared = self.shared
+        paths = self.relay.own(paths)  # devloop's own touches come back as changes: not edits
+        if not paths:
+            return
         first_at = paths.first_at if isinstance(paths, Batch) else time.time()
         kept = self.writes.keep(sorted(paths))  # what the containers wrote is never a reason to act
         if not kept:

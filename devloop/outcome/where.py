@@ -12,6 +12,7 @@ from devloop.inference.locate import origins
 from devloop.model.dockerfile import Copy
 from devloop.model.project import Bind
 from devloop.outcome.failures import Frame
+from devloop.planning.planner import ServicePlan
 
 Exists = Callable[[Path], bool]
 
@@ -41,6 +42,19 @@ class Sources:
             return host.relative_to(self.project).as_posix()
         except ValueError:
             return str(host)
+
+
+def sources_of(plan: ServicePlan, project: Path, exists: Exists) -> Sources:
+    """How the files of one planned service come from the host."""
+    build = plan.service.build
+    return Sources(
+        project=project,
+        binds=plan.service.binds,
+        copies=plan.stage.copies if plan.stage is not None else (),
+        context=build.context if build is not None else None,
+        cwd=str(plan.trace.cwd) if plan.trace is not None and plan.trace.cwd else plan.service.working_dir,
+        exists=exists,
+    )
 
 
 def location(frames: Sequence[Frame], sources: Sources) -> str | None:
