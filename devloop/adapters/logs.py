@@ -282,3 +282,13 @@ class LogFollower:
         names = {c["Id"]: (c.get("Names") or ["/?"])[0].lstrip("/") for c in found}
         states = (self.inspect(container_id, name, service) for container_id, name in names.items())
         return [s for s in states if s is not None]
+
+
+def last_lines(container: Any, count: int = 200) -> list[str]:
+    """The last lines a container printed on both streams (an SDK container, running or not), for
+    telling why it exited; none when the engine cannot give them."""
+    try:
+        raw = container.logs(tail=count, stdout=True, stderr=True)
+    except _GONE:
+        return []
+    return bytes(raw).decode(errors="replace").splitlines()

@@ -13,7 +13,9 @@ from devloop.adapters import compose
 from devloop.adapters.appledouble import clean
 from devloop.adapters.compose import ComposeOptions
 from devloop.adapters.engine import SERVICE_LABEL, Engine
+from devloop.adapters.file_events import file_events
 from devloop.adapters.host import filesystem_lookup
+from devloop.adapters.logs import last_lines
 from devloop.adapters.mounts import check_container
 from devloop.checks.engine import (
     EngineKind,
@@ -34,12 +36,16 @@ from devloop.checks.images import (
     stale_image_finding,
 )
 from devloop.checks.mounts import MountCheck, MountStatus
+from devloop.checks.services import down_finding, file_events_finding
 from devloop.checks.writes import env_path_findings, lost_write_findings, lost_writes
 from devloop.errors import DevloopError, EngineError
 from devloop.load.context import load_context
 from devloop.load.staleness import stale_builds
 from devloop.model.dockerfile import read_dockerfile
 from devloop.model.ignore import NOISE_DIRS
+from devloop.outcome.failures import failures
+from devloop.outcome.programs import plain
+from devloop.outcome.where import location, sources_of
 from devloop.planning.catchup import catch_up
 from devloop.planning.planner import ProjectPlan, ServicePlan, show
 from devloop.ui import doctor as ui_doctor
@@ -102,9 +108,21 @@ def project_findings(
     names = set(project.service_names)
     containers = [c for c in engine.containers(project.name) if c.labels.get(SERVICE_LABEL) in names]
     running = {c.labels[SERVICE_LABEL] for c in containers}
+    stopped = [
+        c
+        for c in engine.containers(project.name, all=True)
+        if c.labels.get(SERVICE_LABEL) in names and c.status in ("exited", "dead", "restarting")
+    ]
+    reloading = {
+        c.labels[SERVICE_LABEL]: c
+        for c in containers
+        if plan.service(c.labels[SERVICE_LABEL]).verdict.reloads
+    }
     checked: list[MountCheck] = []  # filled by the container jobs
     jobs: list[Future[list[Finding]]] = [
         *(pool.submit(_guarded, _container_findings, engine, plan, c, kind, checked) for c in containers),
+        *(pool.submit(_guarded, _down_findings, plan, c) for c in stopped),
+        *(pool.submit(_guarded, _file_event_findings, engine, plan, c) for c in reloading.values()),
         *(pool.submit(_guarded, _image_findings, engine, plan, group) for group in _build_groups(plan)),
         *(pool.submit(_guarded, _command_findings, engine, s) for s in plan.services if s.verdict.reloads),
         pool.submit(_guarded, _appledouble_findings, plan),
@@ -174,6 +192,44 @@ def _container_findings(
     if service.image and engine.image_id(service.image) not in (None, attrs.get("Image")):
         findings.append(stale_container_finding(service.name, service.image))
     return findings
+
+
+def _down_findings(plan: ProjectPlan, container: Any) -> list[Finding]:
+    """A container that exited or keeps restarting, with the last error its output shows."""
+    service_plan = plan.service(container.labels[SERVICE_LABEL])
+    state = container.attrs.get("State") or {}
+    found = failures([plain(line) for line in last_lines(container)])
+    error = where = None
+    if found:
+        error = found[-1].error
+        where = location(found[-1].frames, sources_of(service_plan, plan.project.directory, Path.is_file))
+    elif state.get("Error"):
+        error = str(state["Error"])
+    finding = down_finding(
+        service_plan.name, container.name, str(state.get("Status", container.status)),
+        state.get("ExitCode"), error, where,
+    )  # fmt: skip
+    return [finding] if finding else []
+
+
+def _file_event_findings(engine: Engine, plan: ProjectPlan, container: Any) -> list[Finding]:
+    """Whether a host edit raises a file event where a reloader listens (one bind per service:
+    the first folder of the project it mounts)."""
+    service_plan = plan.service(container.labels[SERVICE_LABEL])
+    roots = [plan.project.directory] + [s.service.build.context for s in plan.services if s.service.build]
+    binds = [
+        b
+        for b in service_plan.service.binds
+        if b.source.is_dir() and any(b.source == r or r in b.source.parents for r in roots)
+    ]
+    if not binds:
+        return []
+    bind = binds[0]
+    seen = file_events(engine, container.id, bind.source, bind.target)
+    finding = file_events_finding(
+        service_plan.name, bind.shown(plan.project.directory), service_plan.verdict.program, seen
+    )
+    return [finding] if finding else []
 
 
 def _idle_findings(service_plan: ServicePlan) -> list[Finding]:
