@@ -24,7 +24,9 @@ from devloop.adapters.engine import Engine
 from devloop.adapters.mounts import verify_mounts
 from devloop.checks.mounts import MountStatus, by_service
 from devloop.load.context import load_context
+from tests.e2e.faults import container
 from tests.e2e.second_engine import load_image, need, start_second_engine, stop_second_engine
+from tests.e2e.stack import DevloopProcess, Stack, up, wait_until
 
 BUSYBOX = "devloop-testbed/busybox:latest"
 APPLEDOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00" + b"Mac OS X        " + b"\x00\x02" + b"\x00" * 40
@@ -291,3 +293,44 @@ def test_unreachable_engine_is_one_error_without_traceback(tmp_path: Path) -> No
         timeout=60,
     )
     assert plain.returncode == 1 and "error" in plain.stdout and "Traceback" not in plain.stderr
+
+
+PYTHON = "devloop-testbed/python:bookworm"
+JOB = 'import json\n\n\ndef load():\n    return json.loads("{")\n\n\nload()\n'
+ASGI = "async def app(scope, receive, send):\n    pass\n"
+
+
+def test_a_crashed_service_is_reported_at_its_line_and_the_next_edit_brings_it_back(
+    project: Project, devloop_runs: list[DevloopProcess]
+) -> None:
+    web = ["python3", "-m", "uvicorn", "main:app", "--reload", "--app-dir", "/app", "--port", "8000"]
+    compose = {
+        "services": {
+            "job": {"image": PYTHON, "command": ["python3", "/app/job.py"], "volumes": ["./app:/app"]},
+            "web": {"image": PYTHON, "command": web, "volumes": ["./app:/app"], "stop_grace_period": "1s"},
+        }
+    }
+    project.write(compose, {"app/job.py": JOB, "app/main.py": ASGI})
+    project.compose("up", "-d")
+    stack = Stack(project.directory, project.name, {}, {"COMPOSE_PROJECT_NAME": project.name})
+    wait_until(lambda: container(stack, "job")["State"]["Status"] == "exited", 60, "the job to fail")
+    wait_until(lambda: "Application startup complete" in project.compose("logs", "web").stdout, 60, "uvicorn")
+
+    code, findings, _ = project.doctor()
+    down = matching(findings, check="down")
+    assert [(f["level"], f["service"]) for f in down] == [("error", "job")], findings
+    assert down[0]["message"] == (
+        f"{project.name}-job-1 exited with code 1: app/job.py:5: json.decoder.JSONDecodeError: "
+        "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+    )
+    assert code == 1
+    assert not matching(findings, check="file-events"), findings  # a host edit raises an event here
+
+    # A reload service that is down is restarted by the next edit, not left to its reloader.
+    project.compose("kill", "web")
+    run = up(stack, devloop_runs, "--no-start", "web")
+    mark = run.mark()
+    stack.edit("app/main.py", "    pass\n", "    return None\n")
+    back = run.wait_event(event="outcome", service="web", after=mark, timeout=120)
+    assert (back["action"], back["state"]) == ("restart", "live"), run.output()[-3000:]
+    assert container(stack, "web")["State"]["Status"] == "running"
