@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import pytest
 from devloop.daemon.relay import WHY
 from tests.e2e.second_engine import load_image, need, start_second_engine, stop_second_engine
 from tests.e2e.stack import DevloopProcess, Stack, up, wait_until
+from tests.e2e.test_doctor import Project
 
 FLASK = os.environ.get("DEVLOOP_FLASK_IMAGE", "devloop-testbed/flask:bookworm")
 APP = """from flask import Flask
@@ -116,15 +116,7 @@ def test_edits_go_live_through_the_relay_where_no_file_event_arrives(
     assert reloads(stack) == 1 and served(stack) == "v1"
 
     # doctor finds it without an edit.
-    doctor = subprocess.run(
-        [sys.executable, "-m", "devloop", "doctor", "--json"],
-        cwd=stack.directory,
-        env=stack.environ(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    findings = json.loads(doctor.stdout)["findings"]
+    _, findings, _ = Project(stack.directory, stack.project, stack.env).doctor()
     events_found = [f for f in findings if f["check"] == "file-events"]
     assert [(f["level"], f["service"]) for f in events_found] == [("warning", "web")], findings
     assert "./src:/src" in events_found[0]["message"] and "no file event" in events_found[0]["message"]
