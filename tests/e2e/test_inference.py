@@ -139,7 +139,7 @@ def test_dockerfile_commands_targets_and_wrappers(tmp_path: Path) -> None:
     directory = project(tmp_path, "dockerfile-cmd")
     data = plan(directory)
     assert strategies(data) == {
-        "dev": "reload", "baked": "rebuild", "prod_mounted": "restart", "wrapped": "reload",
+        "dev": "reload", "baked": "sync", "prod_mounted": "restart", "wrapped": "reload",
         "shell": "reload", "busy": "restart",
     }  # fmt: skip
     services = data["services"]
@@ -161,16 +161,17 @@ def test_dockerfile_commands_targets_and_wrappers(tmp_path: Path) -> None:
     )
     assert services["busy"]["process_source"] == "image devloop-testbed/busybox:latest CMD"
     assert "devloop cannot tell whether it reloads" in services["busy"]["reason"]
-    main = {"dev": "reload", "baked": "rebuild", "prod_mounted": "restart", "wrapped": "reload",
+    main = {"dev": "reload", "baked": "sync", "prod_mounted": "restart", "wrapped": "reload",
             "shell": "reload", "busy": "restart"}  # fmt: skip
     check_paths(directory, [
         ("src/main.py", main,
-         {"wrapped": "docker-entrypoint.sh:8", "baked": "baked into the image by `COPY . .` (Dockerfile:5)"}),
+         {"wrapped": "docker-entrypoint.sh:8",
+          "baked": "baked into the image by `COPY . .` (Dockerfile:5); live update copies it in"}),
         ("src/notes.txt", {**main, "dev": "restart", "wrapped": "restart"},
          {"dev": "outside what `uvicorn` watches (*.py in /app; Dockerfile:10 CMD",
           "wrapped": "outside what `uvicorn` watches (*.py in /app/src; docker-entrypoint.sh:8"}),
-        ("docker-entrypoint.sh",
-         dict.fromkeys(("dev", "baked", "prod_mounted", "wrapped", "shell"), "rebuild"),
+        ("docker-entrypoint.sh",  # baked copies it in live (it does not run it); the others' images bake it
+         {**dict.fromkeys(("dev", "prod_mounted", "wrapped", "shell"), "rebuild"), "baked": "sync"},
          {"wrapped": "the start script, copied to /app/docker-entrypoint.sh by `COPY . .` (Dockerfile:5)"}),
     ])  # fmt: skip
 
@@ -229,7 +230,7 @@ def test_package_scripts_and_reloader_configs(tmp_path: Path) -> None:
         ("front/src/main.js", {"front": "reload"}, {}),
         ("next/app/page.js", {"next": "reload"}, {"next": "next/package.json:5 scripts.dev"}),
         ("goapp/main.go", {"go": "reload"}, {}),
-        ("goapp/README.md", {"go": "restart"}, {"go": air}),
+        ("goapp/README.md", {}, {}),  # no running process reads a README
         ("goapp/tmp/gen.go", {"go": "restart"}, {"go": air}),
         ("goapp/.air.toml", {"go": "restart"},
          {"go": ".air.toml is read by `air`, bind-mounted at /app/.air.toml: the container reads it only "

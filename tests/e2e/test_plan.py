@@ -62,7 +62,7 @@ def test_example_strategies(example: Path) -> None:
     assert data["project"].startswith("dlt-plan-")  # COMPOSE_PROJECT_NAME is honoured
     assert data["directory"] == str(example)
     assert strategies(data) == {
-        "api": "reload", "baked_api": "rebuild", "celery_beat": "restart", "celery_worker": "restart",
+        "api": "reload", "baked_api": "sync", "celery_beat": "restart", "celery_worker": "restart",
         "redis": "none",
     }  # fmt: skip
     api, baked, worker = (
@@ -76,7 +76,9 @@ def test_example_strategies(example: Path) -> None:
     assert "`celery worker`, which does not reload" in worker["reason"]
     assert (
         baked["reason"]
-        == "its code is baked into the image by `COPY . .` (Dockerfile:6), build context ./baked"
+        == "its code is baked into the image by `COPY . .` (Dockerfile:6), build context ./baked; "
+        "live update: edits are copied into the running containers and devloop sends HUP to `gunicorn`, "
+        "which reloads on it"
     )
     assert (baked["process_source"], baked["process"][0], baked["reloads"]) == (
         "Dockerfile:7 CMD",
@@ -96,7 +98,7 @@ def test_example_strategies(example: Path) -> None:
     ("paths", "expected"),
     [
         (["app/main.py"], {"api": "reload", "celery_beat": "restart", "celery_worker": "restart"}),
-        (["baked/main.py"], {"baked_api": "rebuild"}),
+        (["baked/main.py"], {"baked_api": "sync"}),  # live update: copied in, then HUP
         (["requirements.txt"], {"api": "rebuild", "celery_beat": "rebuild", "celery_worker": "rebuild"}),
         (
             ["app/requirements-dev.txt"],
@@ -128,7 +130,7 @@ def test_example_reasons_and_project_files(example: Path) -> None:
     assert data["project_files"] == [str(example / "compose.yaml")]
     assert data["unseen"] == [str(example / "README.md")]  # *.md is in the .dockerignore
     baked = plan(example, "baked/main.py")["reasons"]["baked_api"]
-    assert baked == "main.py is baked into the image by `COPY . .` (Dockerfile:6)"
+    assert baked == "main.py is baked into the image by `COPY . .` (Dockerfile:6); live update copies it in"
     shared = plan(example, "Dockerfile")["reasons"]
     assert shared["api"] == "Dockerfile is a build input of api"
 
@@ -171,13 +173,15 @@ def test_multi_file_with_a_profile(multi: Path) -> None:
 
 def test_multi_file_without_the_override_bakes_the_code(multi: Path) -> None:
     data = plan(multi, "-f", "compose.yaml")
-    assert strategies(data) == {"api": "rebuild"}
+    assert strategies(data) == {"api": "sync"}  # live update: COPY src ./src, no RUN after it
     assert data["services"]["api"]["reason"] == (
-        "its code is baked into the image by `COPY src ./src` (Dockerfile:5), build context ."
+        "its code is baked into the image by `COPY src ./src` (Dockerfile:5), build context .; "
+        "live update: edits are copied into the running containers and devloop sends HUP to `gunicorn`, "
+        "which reloads on it"
     )
     assert data["services"]["api"]["process"] == ["gunicorn", "-b", "0.0.0.0:8000", "main:app"]
     both = plan(multi, "-f", "compose.yaml", "--profile", "debug", "--profile", "workers")
-    assert strategies(both) == {"api": "rebuild", "worker": "rebuild", "debug": "none"}
+    assert strategies(both) == {"api": "sync", "worker": "sync", "debug": "none"}
 
 
 def test_the_shell_environment_overrides_env(multi: Path) -> None:
@@ -276,7 +280,8 @@ def mono(tmp_path: Path) -> Path:
 def test_monorepo_strategies(mono: Path) -> None:
     data = plan(mono, "-p", "dlt-mono")
     assert data["project"] == "dlt-mono"
-    assert strategies(data) == {"api": "sync", "worker": "restart", "web": "rebuild"}
+    # web: `COPY . .` with no RUN after it, so live update copies edits in (a sync)
+    assert strategies(data) == {"api": "sync", "worker": "restart", "web": "sync"}
     api, worker, web = (data["services"][n] for n in ("api", "worker", "web"))
     assert api["reason"] == "follows its develop.watch rules (rebuild, sync) (compose.yaml:11)"
     assert (api["process"][0], api["process_source"]) == ("uvicorn", "api.Dockerfile:9 CMD")  # target dev
@@ -287,9 +292,9 @@ def test_monorepo_strategies(mono: Path) -> None:
         "./services/api/src:/app/src is bind-mounted and it runs `celery worker`, which does not reload "
         "(api.Dockerfile:12 ENTRYPOINT)"
     )
-    assert (
-        web["reason"]
-        == "its code is baked into the image by `COPY . .` (Dockerfile:5), build context ./services/web"
+    assert web["reason"] == (
+        "its code is baked into the image by `COPY . .` (Dockerfile:5), build context ./services/web; "
+        "live update: edits are copied into the running containers and devloop restarts it"
     )
     assert str(mono / "docker/api.Dockerfile") in api["watch"]
     assert (api["build_group"], worker["build_group"]) == (["api"], ["worker"])  # two targets, two images
@@ -300,22 +305,19 @@ def test_monorepo_strategies(mono: Path) -> None:
     [
         ("docker/api.Dockerfile", {"api": "rebuild", "worker": "rebuild"}, "api.Dockerfile is a build input"),
         ("services/api/src/main.py", {"api": "sync", "worker": "restart"}, None),
-        (
-            "services/api/src/tests/test_tasks.py",
-            {"worker": "restart"},
-            "under bind ./services/api/src:/app/src",
-        ),
-        ("services/api/src/NOTES.md", {"worker": "restart"}, None),  # `src/**/*.md` in its .dockerignore
-        ("services/api/src/CHANGELOG.md", {"api": "sync", "worker": "restart"}, None),  # `!src/CHANGELOG.md`
+        # tests, notes and a changelog: the worker (not a test runner) reads none of them
+        ("services/api/src/tests/test_tasks.py", {}, None),
+        ("services/api/src/NOTES.md", {}, None),  # and `src/**/*.md` is in the api's .dockerignore
+        ("services/api/src/CHANGELOG.md", {"api": "sync"}, None),  # `!src/CHANGELOG.md`: the api bakes it
         ("services/api/docs/index.md", {}, None),  # `*` and no `!docs`
         ("services/api/requirements.txt", {"api": "rebuild", "worker": "rebuild"}, "requirements.txt"),
         (
             "services/web/src/index.js",
-            {"web": "rebuild"},
-            "baked into the image by `COPY . .` (Dockerfile:5)",
+            {"web": "sync"},
+            "baked into the image by `COPY . .` (Dockerfile:5); live update copies it in",
         ),
         ("services/web/docs/guide.md", {}, None),  # Dockerfile.dockerignore wins over .dockerignore
-        ("services/web/notes/todo.txt", {"web": "rebuild"}, None),
+        ("services/web/notes/todo.txt", {"web": "sync"}, None),
         ("libs/shared/util.py", {"worker": "restart"}, "under bind ./libs/shared:/app/libs/shared:ro"),
         ("libs/shared/pyproject.toml", {"worker": "restart"}, "is a dependency file read at start"),
     ],
