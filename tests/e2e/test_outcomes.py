@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e.faults import busybox_stack, container, teardown
 from tests.e2e.stack import DevloopProcess, Stack, up, wait_until
 
@@ -17,16 +19,19 @@ def outcome(run: DevloopProcess, service: str, after: int, timeout: float = 120)
     return run.wait_event(event="outcome", service=service, after=after, timeout=timeout)
 
 
+@pytest.mark.parametrize("action", ["sync", "rebuild"])  # live update (the default), or a rebuild
 def test_a_broken_baked_edit_fails_at_its_line_and_the_fix_goes_live(
-    example_stack: Stack, devloop_runs: list[DevloopProcess]
+    example_stack: Stack, devloop_runs: list[DevloopProcess], action: str
 ) -> None:
     stack = example_stack
+    if action == "rebuild":
+        (stack.directory / "devloop.toml").write_text("[services.baked_api]\nlive_update = false\n")
     run = up(stack, devloop_runs, "baked_api")
     stack.wait_for("baked", "/", {"message": "hello from baked v1"})
     mark = run.mark()
     stack.edit("baked/main.py", 'MESSAGE = "hello from baked v1"', 'MESSAGE = "hello from baked v2')
     broken = outcome(run, "baked_api", mark)
-    assert (broken["action"], broken["state"]) == ("rebuild", "failed")
+    assert (broken["action"], broken["state"]) == (action, "failed")
     assert broken["location"] == "baked/main.py:3"
     assert broken["error"].startswith("SyntaxError: unterminated string literal")
     wait_until(lambda: container(stack, "baked_api")["State"]["Status"] == "exited", 30, "gunicorn to exit")
@@ -139,6 +144,7 @@ def test_every_line_arrives_once_across_a_restart_and_a_rebuild(
     tmp_path: Path, devloop_runs: list[DevloopProcess]
 ) -> None:
     stack = busybox_stack(tmp_path, COMPOSE)
+    (stack.directory / "devloop.toml").write_text("live_update = false\n")  # a rebuild: a new container
     try:
         run = up(stack, devloop_runs, "baked", "mounted")
         run.wait_event(event="log", service="baked", line="line 10", timeout=60)
