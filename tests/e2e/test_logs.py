@@ -16,7 +16,9 @@ from tests.e2e.faults import busybox_stack, container
 from tests.e2e.faults import docker as docker_cli
 from tests.e2e.stack import Stack, wait_until
 
-# Numbers go on across runs (the counter lives in a volume); odd ones on stderr.
+# Numbers go on across runs (the counter lives in a volume); odd ones on stderr. The count is saved
+# by rename: `echo > /data/n` empties the file first, and a stop in between made the next run count
+# from 1 again (the engine then kept the same numbers twice).
 COMPOSE = """\
 services:
   counter:
@@ -30,7 +32,7 @@ services:
       - |
         n=$$(cat /data/n 2>/dev/null || echo 0)
         while :; do
-          n=$$((n+1)); echo $$n > /data/n
+          n=$$((n+1)); echo $$n > /data/n.new; mv /data/n.new /data/n
           if [ $$((n % 2)) = 1 ]; then echo "line $$n" >&2; else echo "line $$n"; fi
           sleep 0.02
         done
@@ -107,14 +109,14 @@ def test_every_line_arrives_once_across_a_restart_and_a_recreation(counter: Stac
         seen.until(
             lambda: len([x for x in seen.lines if x.container == second["Name"].lstrip("/")]) >= 20, "more"
         )
-        after = engine_log(counter, second["Id"])
+        counter.compose("stop", "-t", "1")  # the engine's log is final: all of it must arrive
+        kept = before + engine_log(counter, second["Id"])
+        start = kept.index((seen.lines[0].stream, seen.lines[0].line))
+        seen.until(lambda: len(seen.lines) >= len(kept) - start, "the lines up to the stop")
     finally:
         follower.close()
     # exactly what the engine kept of both containers, from the first line devloop saw on
-    kept = before + after
-    seen_lines = [(x.stream, x.line) for x in seen.lines]
-    start = kept.index(seen_lines[0])
-    assert seen_lines[: len(kept) - start] == kept[start:]
+    assert [(x.stream, x.line) for x in seen.lines] == kept[start:]
     got = numbers(seen.lines)
     assert len(got) == len(set(got)), "a line arrived twice"
     assert got == sorted(got), "lines out of order"
