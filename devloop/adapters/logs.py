@@ -30,6 +30,9 @@ RING = 2000  # lines kept per service until the daemon takes them
 # go out before it: every line reaches the daemon up to 0.3 s later than it was read. Under a load
 # of 9 on 2 cores the other stream lagged by at most 0.12 s (p99 0.11 s, over 8000 lines).
 REORDER_S = 0.3
+# While one stream of a container connects (at a start), its other stream's lines wait for it, as its
+# first lines may be older: at most this long, once per start of a container.
+CONNECT_S = 2.0
 STREAMS = ("stdout", "stderr")
 MAX_LINE = 64 << 10  # a line longer than this is cut
 _STATES = {"start": "running", "die": "exited", "destroy": "removed"}
@@ -127,15 +130,21 @@ class _Follower:
     def follow(self) -> None:
         key = (self.id, self.stream)
         last = self.logs.last.get(key, self.logs.since_ns)
-        self.response = self.logs.client.api.logs(
-            self.id,
-            stdout=self.stream == "stdout",
-            stderr=self.stream == "stderr",
-            stream=True,
-            follow=True,
-            timestamps=True,
-            since=max(1, last // 1_000_000_000),  # whole seconds: what came before `last` is dropped below
-        )
+        self.logs.connecting(self.name, self.stream, True)
+        try:
+            self.response = self.logs.client.api.logs(
+                self.id,
+                stdout=self.stream == "stdout",
+                stderr=self.stream == "stderr",
+                stream=True,
+                follow=True,
+                timestamps=True,
+                since=max(
+                    1, last // 1_000_000_000
+                ),  # whole seconds: what came before `last` is dropped below
+            )
+        finally:
+            self.logs.connecting(self.name, self.stream, False)
         if self.logs.closed:
             self.response.close()
             return
@@ -176,6 +185,7 @@ class LogFollower:
         self.dropped: dict[str, int] = {}
         self.changes: deque[Held[ContainerChange]] = deque(maxlen=ring)
         self.followers: dict[tuple[str, str], _Follower] = {}
+        self.connects: dict[tuple[str, str], float] = {}  # (container name, stream) -> since when
         self.last: dict[tuple[str, str], int] = {}  # (container id, stream) -> ns of its last line
         self.closed = False
         self._events: Any = None
@@ -216,6 +226,22 @@ class LogFollower:
             ring.append((time.monotonic(), line.at, line))
             self.changed.notify_all()
 
+    def connecting(self, container: str, stream: str, now: bool) -> None:
+        with self.lock:
+            if now:
+                self.connects[(container, stream)] = time.monotonic()
+            else:
+                self.connects.pop((container, stream), None)
+                self.changed.notify_all()
+
+    def _blocked(self, now: float) -> dict[str, float]:
+        """Containers whose lines wait for a stream that connects, and until when at most."""
+        blocked: dict[str, float] = {}
+        for (container, _), began in self.connects.items():
+            if now - began < CONNECT_S:
+                blocked[container] = max(blocked.get(container, 0.0), began + CONNECT_S)
+        return blocked
+
     def _put_change(self, change: ContainerChange) -> None:
         with self.lock:  # held like a line: a container's exit never overtakes its last words
             self.changes.append((time.monotonic(), change.at, change))
@@ -225,9 +251,12 @@ class LogFollower:
         """What may go out (`release`) of what arrived: lines in engine-time order, state changes,
         and per service how many lines the ring dropped meanwhile."""
         with self.lock:
+            blocked = self._blocked(time.monotonic())
             held: list[Held[LogLine | ContainerChange]] = [*self.changes]
-            held += [h for ring in self.lines.values() for h in ring]
+            held += [h for ring in self.lines.values() for h in ring if h[2].container not in blocked]
+            waiting = [h for ring in self.lines.values() for h in ring if h[2].container in blocked]
             out, kept = release(held, time.monotonic(), self.hold)
+            kept = sorted([*kept, *waiting], key=lambda h: h[0])
             self.changes.clear()
             self.lines.clear()
             for read, at, item in kept:  # each ring stays in the order read
@@ -242,23 +271,27 @@ class LogFollower:
             self.dropped.clear()
         return lines, changes, dropped
 
-    def _oldest(self) -> float | None:
-        """When the item held longest was read (each ring is in the order read)."""
-        firsts = [ring[0][0] for ring in self.lines.values() if ring]
-        return min([*firsts, self.changes[0][0]] if self.changes else firsts, default=None)
+    def _next(self, now: float) -> float | None:
+        """When something held may go out first (monotonic s), or None when nothing is held."""
+        blocked = self._blocked(now)
+        times = [read + self.hold for read, _, _ in self.changes]
+        times += [
+            max(read + self.hold, blocked.get(x.container, 0.0))
+            for r in self.lines.values()
+            for read, _, x in r
+        ]
+        return min(times, default=None)
 
     def wait(self, timeout: float) -> bool:
         """Block until something may go out (or `timeout`); False once closed."""
         deadline = time.monotonic() + timeout
         with self.lock:
             while not self.closed:
-                now, oldest = time.monotonic(), self._oldest()
-                if oldest is not None and now - oldest >= self.hold:
+                now = time.monotonic()
+                ready = self._next(now)
+                if (ready is not None and now >= ready) or now >= deadline:
                     break
-                if now >= deadline:
-                    break
-                ripe_in = deadline - now if oldest is None else oldest + self.hold - now
-                self.changed.wait(min(deadline - now, ripe_in))
+                self.changed.wait(min(deadline, ready if ready is not None else deadline) - now)
             return not self.closed
 
     async def receive(self) -> AsyncIterator[Batch]:

@@ -65,3 +65,15 @@ def test_an_exit_goes_out_after_the_lines_written_before_it() -> None:
     assert follower.wait(5.0)
     lines, changes, _ = follower.take()
     assert [x.line for x in lines] == ["Traceback"] and [c.status for c in changes] == ["exited"]
+
+
+def test_lines_wait_while_the_other_stream_of_their_container_connects() -> None:
+    follower = LogFollower(client=None, project="p", since=0.0, hold=0.0)
+    follower.connecting("s-1", "stdout", True)
+    follower.put(LogLine("s", "s-1", "stderr", "line 5", 5.0))
+    follower.put(LogLine("t", "t-1", "stdout", "other", 5.5))  # another container goes on
+    assert [x.line for x in follower.take()[0]] == ["other"]
+    follower.connecting("s-1", "stdout", False)
+    follower.put(LogLine("s", "s-1", "stdout", "line 4", 4.0))  # its first line was older
+    assert follower.wait(5.0)
+    assert [x.line for x in follower.take()[0]] == ["line 4", "line 5"]
