@@ -11,7 +11,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from devloop.adapters.logs import ContainerChange, LogFollower, LogLine
+from devloop.adapters.logs import STREAMS, ContainerChange, LogFollower, LogLine
 from tests.e2e.faults import busybox_stack, container
 from tests.e2e.faults import docker as docker_cli
 from tests.e2e.stack import Stack, wait_until
@@ -119,7 +119,12 @@ def test_every_line_arrives_once_across_a_restart_and_a_recreation(counter: Stac
     assert [(x.stream, x.line) for x in seen.lines] == kept[start:]
     got = numbers(seen.lines)
     assert len(got) == len(set(got)), "a line arrived twice"
-    assert got == sorted(got), "lines out of order"
+    # each stream in the order printed; across the streams the order is the engine's times (above):
+    # dockerd stamps each pipe as it reads it, and under heavy load it read "line 69" on stderr
+    # before "line 68" on stdout, printed 20 ms earlier
+    for stream in STREAMS:
+        ours = [n for x, n in zip(seen.lines, got, strict=True) if x.stream == stream]
+        assert ours == sorted(ours), f"{stream}: lines out of order"
     assert all(x.stream == ("stderr" if n % 2 else "stdout") for x, n in zip(seen.lines, got, strict=True))
     assert {x.service for x in seen.lines} == {"counter"}
     statuses = [(c.id, c.status) for c in seen.changes]
