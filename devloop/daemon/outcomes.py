@@ -218,6 +218,9 @@ class OutcomeWatcher:
                 self.containers[service][state.id] = Container(
                     state.container, state.status, state.at, state.exit_code, state.health, state.at
                 )
+            # the lines read by now are held a moment to go out in order: judge once they are here
+            # (an exit judged before its traceback arrived would lose the error and its location)
+            await anyio.sleep(follower.hold + TICK_S)
         watching = self.watching.get(service)
         if watching is not None:
             watching.judging = True

@@ -93,12 +93,17 @@ def test_a_broken_celery_task_module_fails(example_stack: Stack, devloop_runs: l
 
 # Numbers go on across runs (the counter lives in a volume): `mounted` is restarted by an edit,
 # `baked` rebuilt and recreated. `checked` prints a ready line but its healthcheck never passes.
+# The count is saved by rename: `echo > /data/n` empties the file first, and a stop in between made
+# the next run count from 1 again (the engine then kept the same numbers twice).
 COUNTER = """\
       - sh
       - -c
       - |
         n=$$(cat /data/n 2>/dev/null || echo 0)
-        while :; do n=$$((n+1)); echo $$n > /data/n; echo "line $$n"; sleep 0.05; done
+        while :; do
+          n=$$((n+1)); echo $$n > /data/n.new; mv /data/n.new /data/n
+          echo "line $$n"; sleep 0.05
+        done
 """
 COMPOSE = f"""\
 services:
