@@ -9,9 +9,9 @@ A change is container output when (any of):
   it, and it looks like output (a log, a cache, ...) or git ignores it;
 - git ignores it and it looks like output (a gitignored config file a user edits still acts);
 - it was judged output before and still looks like output or is ignored;
-- it came back after the action it caused on the services that mount it, twice in a row (a loop:
-  the services write it when they start). Once is not enough: a user who saves the same file again
-  right after seeing the result is editing, and the edit acts.
+- it came back while the action it caused ran, until the service was live again, twice in a row
+  (a loop: the services write it as they start). Once is not enough, and a change after the
+  service is live never counts: a user who saves again right after seeing the result is editing.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ OUTPUT_PREFIXES = {
 
 WINDOW_S = 10.0  # a service that starts writes its logs and caches within this many seconds
 LIVE_LIMIT_S = 600.0  # a service seen live this long after its action began: not that action's start
-LOOP_S = 30.0  # a path that comes back this soon after the action it caused, twice: a loop
+LOOP_SLACK_S = 0.5  # a path that comes back by this long after the service it restarted is live
 
 
 def looks_like_output(relative: str) -> tuple[str, str] | None:
@@ -220,19 +220,20 @@ class Writes:
         return self._loop(change)
 
     def _loop(self, change: Change) -> str | None:
-        """The last line of defence: the path came back right after the action it caused (or twice in a
-        row within LOOP_S): the services that mount it write it when they start."""
+        """The last line of defence: the path came back while the action it caused ran (until the
+        service was live again), twice in a row: the services that mount it write it as they start.
+        A change after the service is live is never judged so: a user (or a script) that edits right
+        after the result shows is editing, however fast."""
         caused = self.caused.get(change.path)
         if caused is None:
             return None
         services = tuple(s for s in caused[0] if s in change.mounted_by)
-        soon = self._after(change, services, WINDOW_S, since=caused[1])
-        later = soon or self._after(change, services, LOOP_S, since=caused[1])
-        if later is None:
+        during = self._after(change, services, LOOP_SLACK_S, since=caused[1])
+        if during is None:
             self.returns.pop(change.path, None)
             return None
         count = self.returns[change.path] = self.returns.get(change.path, 0) + 1
-        if count < 2:  # once may be the user saving again after the result: it acts
+        if count < 2:  # once may be a save while the action ran: it acts
             return None
-        service, action = later
+        service, action = during
         return f"it came back after each {action} of {service} that it caused: {service} writes it"
