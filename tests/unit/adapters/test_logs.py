@@ -4,6 +4,7 @@ streams, read by two threads, going out in engine-time order; the end of its eve
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 
