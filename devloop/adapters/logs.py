@@ -14,7 +14,7 @@ import contextlib
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -188,6 +188,8 @@ class LogFollower:
         self.connects: dict[tuple[str, str], float] = {}  # (container name, stream) -> since when
         self.last: dict[tuple[str, str], int] = {}  # (container id, stream) -> ns of its last line
         self.closed = False
+        self.poked = False
+        self.on_events_end: Callable[[], None] | None = None  # the engine's event stream ended
         self._events: Any = None
         self._watcher = threading.Thread(target=self._watch_events, name="logs: engine events", daemon=True)
 
@@ -283,16 +285,27 @@ class LogFollower:
         return min(times, default=None)
 
     def wait(self, timeout: float) -> bool:
-        """Block until something may go out (or `timeout`); False once closed."""
+        """Block until something may go out, or `poke()`, or `timeout`; False once closed."""
         deadline = time.monotonic() + timeout
         with self.lock:
-            while not self.closed:
+            while not self.closed and not self.poked:
                 now = time.monotonic()
                 ready = self._next(now)
                 if (ready is not None and now >= ready) or now >= deadline:
                     break
                 self.changed.wait(min(deadline, ready if ready is not None else deadline) - now)
+            self.poked = False
             return not self.closed
+
+    def poke(self) -> None:
+        """End a `wait()` now (its caller has something to do), even with nothing new."""
+        with self.lock:
+            self.poked = True
+            self.changed.notify_all()
+
+    def events_alive(self) -> bool:
+        """Whether the engine's event stream is open: it ends when the engine goes away."""
+        return self._watcher.is_alive() and not self.closed
 
     async def receive(self) -> AsyncIterator[Batch]:
         """Batches from `take()` as they come, until closed."""
@@ -303,9 +316,14 @@ class LogFollower:
 
     # -- engine events --------------------------------------------------------------------
     def _watch_events(self) -> None:
-        with contextlib.suppress(*_GONE):
-            for event in self._events:
-                self._on_event(event)
+        try:
+            with contextlib.suppress(*_GONE):
+                for event in self._events:
+                    self._on_event(event)
+        finally:
+            if not self.closed and self.on_events_end is not None:
+                with contextlib.suppress(Exception):
+                    self.on_events_end()
 
     def _on_event(self, event: dict[str, Any]) -> None:
         action = str(event.get("Action") or event.get("status") or "")

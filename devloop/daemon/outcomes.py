@@ -24,6 +24,7 @@ from devloop.planning.planner import Decision
 
 HISTORY = 1000  # lines kept per service for judging
 TICK_S = 0.2  # how often a pending outcome is judged again without new output
+IDLE_WAIT_S = 30.0  # the longest wait for output while nothing is judged (a new watch pokes it)
 GIVE_UP_S = 120.0  # an action with no verdict by then is reported as unknown
 
 
@@ -140,9 +141,11 @@ class OutcomeWatcher:
             )
             return
         self.follower = follower
+        # while the engine's event stream is open, the health check pings seldom; its end pings now
+        follower.on_events_end = shared.health.follow(follower.events_alive)
         try:
             while True:
-                timeout = TICK_S if self.watching else 1.0
+                timeout = TICK_S if self.watching else IDLE_WAIT_S
                 if not await anyio.to_thread.run_sync(follower.wait, timeout, abandon_on_cancel=True):
                     return
                 lines, changes, dropped = follower.take()
@@ -206,6 +209,8 @@ class OutcomeWatcher:
         watching = _Watching(Watch(action, since, reloads, plan.verdict.program))
         self.watching[service] = watching
         self.outcomes[service] = ServiceOutcome("acting", action)
+        if self.follower is not None:
+            self.follower.poke()  # judged every TICK_S from now on, not after an idle wait
         return watching
 
     async def _judge_from_now_on(self, service: str) -> None:

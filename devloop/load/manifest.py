@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from devloop.adapters import cache
 from devloop.adapters.archives import digest
@@ -23,25 +24,52 @@ def build_key(plan: ServicePlan) -> str:
     return f"{build.context}|{build.dockerfile}|{build.target or ''}"
 
 
-def build_files(plan: ServicePlan) -> dict[str, tuple[Path, os.stat_result]]:
-    """The files the builder gets, by path relative to the context (with /), with their stat: the
+class BuildFile(NamedTuple):
+    """A file the builder gets: its path relative to the context (with /), where it is, its stat."""
+
+    relative: str
+    path: str
+    size: int
+    mtime_ns: int
+
+    @property
+    def mtime(self) -> float:
+        return self.mtime_ns / 1e9
+
+
+def build_files(plan: ServicePlan) -> Iterator[BuildFile]:
+    """The files the builder gets, one at a time (a context of 100,000 files is never held): the
     context without what .dockerignore excludes, noise and symlinks; and the Dockerfile and the
     .dockerignore themselves (`../Dockerfile` when outside the context)."""
     build = plan.service.build
     assert build is not None
-    found = dict(_walk(plan, str(build.context)))
-    for extra in (build.dockerfile, build.dockerignore):
-        if extra is not None and extra.is_file():
-            found[Path(os.path.relpath(extra, build.context)).as_posix()] = (extra, extra.stat())
-    return found
+    extras = {
+        Path(os.path.relpath(extra, build.context)).as_posix(): str(extra)
+        for extra in (build.dockerfile, build.dockerignore)
+        if extra is not None and extra.is_file()
+    }
+    yield from (file for file in _walk(plan, str(build.context)) if file.relative not in extras)
+    for relative, path in extras.items():
+        try:
+            yield stat_file(relative, path)
+        except OSError:
+            continue
 
 
-def _walk(plan: ServicePlan, context: str) -> Iterator[tuple[str, tuple[Path, os.stat_result]]]:
+def stat_file(relative: str, path: str) -> BuildFile:
+    """A BuildFile from a fresh stat (raises OSError)."""
+    st = os.stat(path, follow_symlinks=False)
+    return BuildFile(relative, path, st.st_size, st.st_mtime_ns)
+
+
+def _walk(plan: ServicePlan, context: str) -> Iterator[BuildFile]:
     ignore, count = plan.dockerignore, 0
     stack = [""]
     while stack:
         inside = stack.pop()
         try:
+            # a folder's entries are listed at once (a walk that yields must not hold a directory
+            # open), as names and types only
             entries = list(os.scandir(os.path.join(context, inside) if inside else context))
         except OSError:
             continue
@@ -53,8 +81,9 @@ def _walk(plan: ServicePlan, context: str) -> Iterator[tuple[str, tuple[Path, os
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name not in NOISE_DIRS and not ignore.excludes_all_in(relative):
                         stack.append(relative)
-                elif entry.is_file(follow_symlinks=False) and not ignore.excludes(relative):
-                    yield relative, (Path(entry.path), entry.stat(follow_symlinks=False))
+                elif entry.is_file(follow_symlinks=False) and not ignore.excludes(relative, remember=False):
+                    st = entry.stat(follow_symlinks=False)
+                    yield BuildFile(relative, entry.path, st.st_size, st.st_mtime_ns)
                     count += 1
                     if count >= FILE_LIMIT:
                         return
@@ -62,14 +91,14 @@ def _walk(plan: ServicePlan, context: str) -> Iterator[tuple[str, tuple[Path, os
                 continue
 
 
-def entry(path: Path, st: os.stat_result, known: Entry | None = None) -> Entry | None:
+def entry(file: BuildFile, known: Entry | None = None) -> Entry | None:
     """A file's (size, mtime, digest); the known digest is kept when size and time are the same.
     None when it cannot be read."""
-    if known is not None and known[:2] == (st.st_size, st.st_mtime_ns):
+    if known is not None and known[:2] == (file.size, file.mtime_ns):
         return known
     try:
-        with path.open("rb") as handle:
-            return st.st_size, st.st_mtime_ns, digest(handle)
+        with open(file.path, "rb") as handle:
+            return file.size, file.mtime_ns, digest(handle)
     except OSError:
         return None
 
@@ -82,9 +111,9 @@ def record_build(plan: ServicePlan, image_id: str, started: float) -> None:
     key = build_key(plan)
     previous = cache.manifest(image_id) or cache.build_manifest(key) or {}
     files: cache.Manifest = {}
-    for relative, (path, st) in build_files(plan).items():
-        if st.st_mtime <= started:
-            found = entry(path, st, previous.get(relative))
+    for file in build_files(plan):
+        if file.mtime <= started:
+            found = entry(file, previous.get(file.relative))
             if found is not None:
-                files[relative] = found
+                files[file.relative] = found
     cache.record_manifest(image_id, key, files)

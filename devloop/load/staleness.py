@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -17,7 +17,7 @@ from devloop.adapters import cache
 from devloop.adapters.engine import Engine
 from devloop.adapters.host import file_owner, user_id
 from devloop.adapters.image_reads import image_digests
-from devloop.load.manifest import build_files, build_key, entry
+from devloop.load.manifest import build_files, build_key, entry, stat_file
 from devloop.model.ignore import NOISE_DIRS, noise_reason
 from devloop.model.project import Project
 from devloop.planning.catchup import Stale
@@ -46,6 +46,7 @@ def stale_builds(engine: Engine, plans: Sequence[ServicePlan]) -> dict[str, list
     Services of one build and image are compared once."""
     found: dict[str, list[Stale]] = {}
     compared: dict[tuple[str, str], list[Stale]] = {}
+    seen: dict[Stale, Stale] = {}
     for plan in plans:
         image = plan.service.image
         image_id = engine.image_id(image) if plan.service.build is not None and image else None
@@ -54,7 +55,10 @@ def stale_builds(engine: Engine, plans: Sequence[ServicePlan]) -> dict[str, list
             continue
         key = (image_id, build_key(plan))
         if key not in compared:
-            compared[key] = baked_differences(plan, image_id, built, partial(image_digests, engine, image_id))
+            stale = baked_differences(plan, image_id, built, partial(image_digests, engine, image_id))
+            # the images of services built alike find the same files: held once
+            compared[key] = [seen.setdefault(s, s) for s in stale]
+            del stale
         found[plan.name] = compared[key]
     return found
 
@@ -77,61 +81,64 @@ def baked_differences(
     build = plan.service.build
     assert build is not None
     known = cache.manifest(image_id)
-    files = build_files(plan)
+    unseen = set(known or ())
     kept: cache.Manifest = {}
     stale: list[Stale] = []
-    newer: list[str] = []
-    for relative, (path, st) in files.items():
-        recorded = known.get(relative) if known is not None else None
-        if recorded is None and st.st_mtime > image_time + SLACK_S:
-            newer.append(relative)
+    newer: list[str] = []  # names only: 100,000 new files are not held with their stat
+    for file in build_files(plan):  # streamed, never held whole
+        unseen.discard(file.relative)
+        recorded = known.get(file.relative) if known is not None else None
+        if recorded is None and file.mtime > image_time + SLACK_S:
+            newer.append(file.relative)
             continue
-        found = entry(path, st, recorded)
+        found = entry(file, recorded)
         if found is None:
             continue  # unreadable: a rebuild would refuse it too (adapters/build_inputs.py)
         if recorded is not None and found[2] != recorded[2]:
-            kept[relative] = recorded  # the image keeps the old content
-            stale.append(Stale(path, "differs from the content its image was built from"))
+            kept[file.relative] = recorded  # the image keeps the old content
+            stale.append(Stale(Path(file.path), "differs from the content its image was built from"))
         else:
-            kept[relative] = found
-    for relative in sorted(set(known or ()) - set(files)):
+            kept[file.relative] = found
+    for relative in sorted(unseen):
         kept[relative] = (known or {})[relative]  # the image still has it
         stale.append(Stale(build.context / relative, "was deleted; its image was built with it"))
-    stale += _against_image(plan, newer, files, read, kept)
+    stale += _against_image(plan, newer, read, kept)
     if kept != known:
         cache.record_manifest(image_id, build_key(plan), kept)
     return stale
 
 
 def _against_image(
-    plan: ServicePlan,
-    newer: Sequence[str],
-    files: Mapping[str, tuple[Path, os.stat_result]],
-    read: ImageDigests | None,
-    kept: cache.Manifest,
+    plan: ServicePlan, newer: Sequence[str], read: ImageDigests | None, kept: cache.Manifest
 ) -> list[Stale]:
-    """Files newer than the image and not in its manifest: compared with their copies in the image."""
+    """Files newer than the image and not in its manifest (relative to the context): compared with
+    their copies in the image."""
     build = plan.service.build
     assert build is not None
-    where = {r: image_paths(plan.dockerfile, build.target, r) for r in newer}
-    wanted = sorted({str(p) for paths in where.values() for p in paths})
+    context = str(build.context)
+    wanted = sorted({str(p) for r in newer for p in image_paths(plan.dockerfile, build.target, r)})
     theirs = read(wanted) if wanted and read is not None else {}
+    del wanted
     stale: list[Stale] = []
     for relative in newer:
-        path, st = files[relative]
-        mine = entry(path, st)
+        path = os.path.join(context, relative)
+        try:
+            mine = entry(stat_file(relative, path))
+        except OSError:
+            continue
         if mine is None:
             continue
-        if not where[relative]:
+        where = image_paths(plan.dockerfile, build.target, relative)
+        if not where:
             how = "changed after its image was built (no COPY of its final stage shows a copy to compare)"
-            stale.append(Stale(path, how))
+            stale.append(Stale(Path(path), how))
             continue
-        missing = [p for p in where[relative] if str(p) not in theirs]
-        differing = [p for p in where[relative] if theirs.get(str(p), mine[2]) != mine[2]]
+        missing = [p for p in where if str(p) not in theirs]
+        differing = [p for p in where if theirs.get(str(p), mine[2]) != mine[2]]
         if missing:
-            stale.append(Stale(path, f"is not in its image at {missing[0]}"))
+            stale.append(Stale(Path(path), f"is not in its image at {missing[0]}"))
         elif differing:
-            stale.append(Stale(path, f"differs from its copy in the image ({differing[0]})"))
+            stale.append(Stale(Path(path), f"differs from its copy in the image ({differing[0]})"))
         else:
             kept[relative] = mine
     return stale
@@ -160,10 +167,10 @@ def mounted_newer(plan: ServicePlan, started_at: float, limit: int = 20000) -> l
     """Files under the service's code binds changed after its container started."""
     found: list[Stale] = []
     for source, *_ in plan.code_binds:
-        for path in files_under(Path(source), limit):
+        for path in iter_files(Path(source), limit):
             try:
-                if path.stat().st_mtime > started_at + SLACK_S:
-                    found.append(Stale(path, "changed after the container started"))
+                if os.stat(path, follow_symlinks=False).st_mtime > started_at + SLACK_S:
+                    found.append(Stale(Path(path), "changed after the container started"))
             except OSError:
                 continue
     return found
@@ -171,12 +178,22 @@ def mounted_newer(plan: ServicePlan, started_at: float, limit: int = 20000) -> l
 
 def files_under(root: Path, limit: int = 20000) -> list[Path]:
     """The files under a folder (or the file itself), without noise, symlinks not followed."""
+    return [Path(path) for path in iter_files(root, limit)]
+
+
+def iter_files(root: Path, limit: int = 20000) -> Iterator[str]:
+    """files_under, one at a time and as strings: a walk of a big tree holds no list of it."""
     if root.is_file():
-        return [root]
-    found: list[Path] = []
+        yield str(root)
+        return
+    count = 0
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d not in NOISE_DIRS]
-        found += [Path(folder, f) for f in files if not noise_reason(os.path.join(folder, f))]
-        if len(found) >= limit:
-            return found[:limit]
-    return found
+        for name in files:
+            path = os.path.join(folder, name)
+            if noise_reason(path):
+                continue
+            yield path
+            count += 1
+            if count >= limit:
+                return

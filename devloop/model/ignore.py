@@ -89,7 +89,7 @@ class IgnoreRules:
     All patterns form one regex, last first, so one call finds the last pattern matching a path;
     folders are cached, so each is matched once."""
 
-    _CACHE_LIMIT = 65536
+    _CACHE_LIMIT = 8192  # paths and folders remembered; a bigger cache only holds memory
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = tuple(patterns)
@@ -105,17 +105,22 @@ class IgnoreRules:
         self._paths: dict[str, bool] = {}
         self._folders: dict[str, int] = {"": -1}
 
-    def excludes(self, relative: str) -> bool:
+    def excludes(self, relative: str, remember: bool = True) -> bool:
+        """Whether the builder does not get the file at `relative`. A walk of the whole context
+        passes `remember=False`: each path is asked once, and a cache of every path of a big tree
+        would stay in memory for as long as devloop runs (only its folders are remembered)."""
         if self._last is None:
             return False
         found = self._paths.get(relative)
         if found is None:
-            if len(self._paths) > self._CACHE_LIMIT:
+            if len(self._paths) > self._CACHE_LIMIT or len(self._folders) > self._CACHE_LIMIT:
                 self._paths.clear()
                 self._folders = {"": -1}
             text = relative.replace(os.sep, "/").lower()
             last = max(self._folder_last(text.rpartition("/")[0]), self._last_match(text))
-            found = self._paths[relative] = last >= 0 and not self._exclusion[last]
+            found = last >= 0 and not self._exclusion[last]
+            if remember:
+                self._paths[relative] = found
         return found
 
     def excludes_all_in(self, folder: str) -> bool:

@@ -67,6 +67,7 @@ OUTPUT_PREFIXES = {
 WINDOW_S = 10.0  # a service that starts writes its logs and caches within this many seconds
 LIVE_LIMIT_S = 600.0  # a service seen live this long after its action began: not that action's start
 LOOP_SLACK_S = 0.5  # a path that comes back by this long after the service it restarted is live
+_CAUSED_KEPT = 1024  # paths remembered for their actions before the spent ones are forgotten
 
 
 def looks_like_output(relative: str) -> tuple[str, str] | None:
@@ -176,10 +177,22 @@ class Writes:
             recent[-1].ended = max(recent[-1].ended, at)
 
     def acted(self, service: str, paths: Iterable[str], at: float) -> None:
-        """The paths of a batch made devloop act on `service`."""
+        """The paths of a batch made devloop act on `service`. The paths of actions that can no
+        longer explain a change are forgotten: a catch-up over a big tree acts on 20,000 paths."""
+        if len(self.caused) > _CAUSED_KEPT:
+            self.caused = {p: c for p, c in self.caused.items() if not self._spent(c[0], c[1], at)}
         for path in paths:
             services, _ = self.caused.get(path, ((), 0.0))
             self.caused[path] = (tuple(dict.fromkeys((*services, service))), at)
+
+    def _spent(self, services: Iterable[str], since: float, now: float) -> bool:
+        """Whether no action of these services begun at `since` or later can still take a change
+        back to them (as `_after` does): each has ended more than WINDOW_S ago, or was forgotten."""
+        for service in services:
+            for window in self.windows.get(service, ()):
+                if window.began >= since and (window.ended is None or window.ended + WINDOW_S >= now):
+                    return False
+        return True
 
     def _after(
         self, change: Change, services: Iterable[str], slack: float, since: float = 0.0

@@ -1,9 +1,12 @@
 """devloop.adapters.logs: the engine's log timestamps, to the nanosecond, and lines of two
-streams, read by two threads, going out in engine-time order."""
+streams, read by two threads, going out in engine-time order; the end of its event stream."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from types import SimpleNamespace
 
 from devloop.adapters.logs import ContainerChange, LogFollower, LogLine, engine_time, release, split_stamp
 
@@ -77,3 +80,39 @@ def test_lines_wait_while_the_other_stream_of_their_container_connects() -> None
     follower.put(LogLine("s", "s-1", "stdout", "line 4", 4.0))  # its first line was older
     assert follower.wait(5.0)
     assert [x.line for x in follower.take()[0]] == ["line 4", "line 5"]
+
+
+class _StreamApi:
+    """An engine whose event stream stays open until `end` is set; no containers."""
+
+    def __init__(self) -> None:
+        self.end = threading.Event()
+
+    def events(self, **_: object) -> Iterator[dict[str, object]]:
+        self.end.wait(10)
+        yield from ()
+
+    def containers(self, **_: object) -> list[dict[str, object]]:
+        return []
+
+
+def test_the_end_of_the_engine_event_stream_is_told_and_a_poke_ends_a_wait() -> None:
+    api = _StreamApi()
+    follower = LogFollower(SimpleNamespace(api=api), "demo", since=0.0)
+    ended = threading.Event()
+    follower.on_events_end = ended.set
+    follower.start()
+    try:
+        assert follower.events_alive()
+        waited: list[bool] = []
+        waiter = threading.Thread(target=lambda: waited.append(follower.wait(600)))
+        waiter.start()
+        follower.poke()  # nothing arrived: the wait ends all the same
+        waiter.join(60)
+        assert waited == [True] and not follower.poked
+        api.end.set()
+        assert ended.wait(5)
+        follower._watcher.join(5)
+        assert not follower.events_alive()
+    finally:
+        follower.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from pathlib import Path
 
 import anyio
@@ -138,3 +139,47 @@ def test_a_second_signal_while_stopping_kills_children_and_forces_exit_130(
     stopped = [e for e in seen if isinstance(e, events.Stopped)]
     assert len(stopped) == 1 and stopped[0].exit_code == 130
     assert any("SIGINT again" in m for m in notices(seen, "warning"))
+
+
+def test_while_the_event_stream_is_open_pings_are_rare_and_its_end_pings_at_once() -> None:
+    engine, seen = FakeEngine(), []
+    open_ = threading.Event()
+    open_.set()
+
+    async def main() -> None:
+        health = EngineHealth(engine.ping, seen.append, interval=0.02, down_interval=0.02, stream_interval=60)
+        ended = health.follow(open_.is_set)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(health.run)
+            await anyio.sleep(0.3)
+            assert engine.pings == 0  # not every `interval` while the stream is open
+            engine.answers = False
+            open_.clear()
+            threading.Thread(target=ended).start()  # the stream's own thread says it ended
+            with anyio.fail_after(2):  # long before `stream_interval`
+                while health.up:
+                    await anyio.sleep(0.01)
+            engine.answers = True
+            with anyio.fail_after(2):  # the stream is gone: pinged every `down_interval` again
+                while not health.up:
+                    await anyio.sleep(0.01)
+            tg.cancel_scope.cancel()
+
+    anyio.run(main)
+    assert len(notices(seen, "error")) == 1
+
+
+def test_without_an_open_stream_the_engine_is_pinged_every_interval() -> None:
+    engine = FakeEngine()
+
+    async def main() -> None:
+        health = EngineHealth(engine.ping, lambda _: None, interval=0.02, stream_interval=60)
+        health.follow(lambda: False)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(health.run)
+            with anyio.fail_after(2):
+                while engine.pings < 5:
+                    await anyio.sleep(0.01)
+            tg.cancel_scope.cancel()
+
+    anyio.run(main)

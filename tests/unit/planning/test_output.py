@@ -152,3 +152,21 @@ def test_the_window_runs_on_from_when_the_service_is_live() -> None:
     writes.live("worker", 120.0)  # Celery took its time to come up, then logged
     assert writes.judge(change("logs/celery.log", 120.0 + WINDOW_S - 1)) is not None
     assert writes.judge(change("logs/other.log", 120.0 + WINDOW_S + 5)) is None
+
+
+def test_the_paths_of_actions_long_over_are_forgotten_and_those_of_a_running_one_kept() -> None:
+    writes = Writes()
+    many = [f"/p/tree/f{i}" for i in range(2000)]  # a catch-up over a big tree
+    writes.began("worker", 100.0, "restart")
+    writes.acted("worker", many, 100.0)
+    writes.ended("worker", 102.0)
+    writes.began("beat", 150.0, "restart")  # still running
+    writes.acted("beat", many[:1500], 150.0)
+    writes.began("api", 200.0, "restart")
+    writes.acted("api", ["/p/x"], 200.0)
+    assert set(writes.caused) == {*many[:1500], "/p/x"}  # beat's action may still bring them back
+    writes.ended("beat", 160.0)
+    writes.ended("api", 201.0)
+    writes.began("web", 300.0, "restart")
+    writes.acted("web", ["/p/y"], 300.0)
+    assert set(writes.caused) == {"/p/y"}
