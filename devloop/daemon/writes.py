@@ -4,6 +4,8 @@ judged output devloop says so once, with the `ignore` setting that makes it perm
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 import time
 from collections.abc import Iterable
@@ -17,6 +19,9 @@ from devloop.planning.output import Change, Writes, foreign_owner, mounted_by
 
 # Actions after which a service's new process writes its logs and caches into its binds.
 _STARTS = frozenset({"restart", "rebuild", "recreate"})
+
+
+DIGESTED = 50  # paths of one action whose content is remembered (not a catch-up of a whole tree)
 
 
 class ContainerWrites:
@@ -45,6 +50,11 @@ class ContainerWrites:
         if event.status == "started":
             self.state.began(event.service, event.at, event.action)
             self.state.acted(event.service, event.paths, event.at)
+            if len(event.paths) <= DIGESTED:  # what an edit looked like when it made devloop act
+                for path in event.paths:
+                    digest = content_digest(path)
+                    if digest is not None:
+                        self.state.contents[path] = digest
         elif event.status in ("succeeded", "failed"):
             self.state.ended(event.service, event.at)
 
@@ -73,12 +83,14 @@ class ContainerWrites:
             facts = file_owner(text)
             at, uid = facts if facts is not None else (time.time(), None)
             foreign = None if uid is None else foreign_owner(uid, self.me, self._tree_owner(text))
-            changes.append((path, Change(text, os.path.relpath(text, directory), at, services, foreign)))
+            digest = content_digest(text) if self.state.needs_digest(text) else None
+            change = Change(text, os.path.relpath(text, directory), at, services, foreign, digest=digest)
+            changes.append((path, change))
         asked = [c.path for _, c in changes if c.foreign_owner is None]
         ignored = self.git.ignored(asked) if asked else set()
         for path, change in changes:
             if change.path in ignored:
-                change = Change(change.path, change.relative, change.at, change.mounted_by, None, True)
+                change = dataclasses.replace(change, foreign_owner=None, ignored=True)
             verdict = self.state.judge(change)
             if verdict is None:
                 kept.append(path)
@@ -103,3 +115,13 @@ class ContainerWrites:
             facts = file_owner(root)
             self._owners[root] = facts[1] if facts is not None else None
         return self._owners[root]
+
+
+def content_digest(path: str, limit: int = 1 << 20) -> str | None:
+    """SHA-256 of a small regular file, or None (gone, unreadable, or larger than `limit`)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError:
+        return None
+    return hashlib.sha256(data).hexdigest() if len(data) <= limit else None

@@ -9,9 +9,9 @@ A change is container output when (any of):
   it, and it looks like output (a log, a cache, ...) or git ignores it;
 - git ignores it and it looks like output (a gitignored config file a user edits still acts);
 - it was judged output before and still looks like output or is ignored;
-- it came back while the action it caused ran, until the service was live again, twice in a row
-  (a loop: the services write it as they start). Once is not enough, and a change after the
-  service is live never counts: a user who saves again right after seeing the result is editing.
+- it made devloop act and was written again with the same content (a service that rewrites a file
+  as it starts): acting again would change nothing. A change of content always acts: no edit is
+  ever taken for output by timing alone unless it looks like output or git ignores it.
 """
 
 from __future__ import annotations
@@ -66,7 +66,6 @@ OUTPUT_PREFIXES = {
 
 WINDOW_S = 10.0  # a service that starts writes its logs and caches within this many seconds
 LIVE_LIMIT_S = 600.0  # a service seen live this long after its action began: not that action's start
-LOOP_SLACK_S = 0.5  # a path that comes back by this long after the service it restarted is live
 _CAUSED_KEPT = 1024  # paths remembered for their actions before the spent ones are forgotten
 
 
@@ -130,6 +129,7 @@ class Change:
     mounted_by: tuple[str, ...]  # the services that mount it (bind mounts)
     foreign_owner: str | None = None  # "owned by uid 0, not by you (uid 1000)", or None
     ignored: bool = False  # git ignores it
+    digest: str | None = None  # of its content, for a path that made devloop act before (small files)
 
 
 @dataclass(frozen=True)
@@ -156,8 +156,8 @@ class Writes:
 
     windows: dict[str, list[_Window]] = field(default_factory=dict)
     caused: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)  # path -> services, when
-    returns: dict[str, int] = field(default_factory=dict)
     known: dict[str, str] = field(default_factory=dict)  # path -> why it was judged output
+    contents: dict[str, str] = field(default_factory=dict)  # path -> digest when it last made devloop act
 
     def began(self, service: str, at: float, action: str) -> None:
         recent = self.windows.setdefault(service, [])
@@ -230,23 +230,20 @@ class Writes:
             return f"{what}, written while devloop's {after[1]} of {after[0]} ran or right after it"
         if change.path in self.known and (looks is not None or change.ignored):
             return self.known[change.path]
-        return self._loop(change)
+        return self._unchanged(change)
 
-    def _loop(self, change: Change) -> str | None:
-        """The last line of defence: the path came back while the action it caused ran (until the
-        service was live again), twice in a row: the services that mount it write it as they start.
-        A change after the service is live is never judged so: a user (or a script) that edits right
-        after the result shows is editing, however fast."""
-        caused = self.caused.get(change.path)
-        if caused is None:
+    def needs_digest(self, path: str) -> bool:
+        """Whether the content of this changed path is worth reading: it made devloop act before."""
+        return path in self.caused
+
+    def _unchanged(self, change: Change) -> str | None:
+        """A path that made devloop act, written again with the very content it had then: whoever
+        wrote it (a container as it starts, an editor saving again), acting would change nothing.
+        A change of content always acts, so no edit is missed this way."""
+        if change.digest is None:
             return None
-        services = tuple(s for s in caused[0] if s in change.mounted_by)
-        during = self._after(change, services, LOOP_SLACK_S, since=caused[1])
-        if during is None:
-            self.returns.pop(change.path, None)
+        before = self.contents.get(change.path)
+        self.contents[change.path] = change.digest
+        if before != change.digest or change.path not in self.caused:
             return None
-        count = self.returns[change.path] = self.returns.get(change.path, 0) + 1
-        if count < 2:  # once may be a save while the action ran: it acts
-            return None
-        service, action = during
-        return f"it came back after each {action} of {service} that it caused: {service} writes it"
+        return "written again with the content it had when devloop last acted on it"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import pytest
 
@@ -103,17 +104,16 @@ def test_once_judged_it_stays_output_while_it_looks_like_output() -> None:
     assert writes.judge(change("logs/celery.log", 500.0)) is not None  # a task logged later
 
 
-def test_the_loop_breaker_stops_a_path_that_comes_back_twice_while_the_action_it_caused_runs() -> None:
+def test_a_path_written_again_with_the_content_that_made_devloop_act_is_nothing() -> None:
+    """A service that rewrites a file as it starts: the same bytes again change nothing."""
     writes = Writes()
     assert writes.judge(change("state.json", 10.0)) is None  # first seen: it acts
-    for start, judged in ((11.0, False), (21.0, True)):
-        writes.acted("worker", ["/p/state.json"], start)
-        writes.began("worker", start, "restart")
-        writes.ended("worker", start + 2)
-        verdict = writes.judge(change("state.json", start + 1.5))  # written again as the worker starts
-        assert (verdict is not None) == judged
-    assert verdict is not None and "came back after each restart of worker" in verdict.reason
-    assert writes.judge(change("state.json", 24.0 + 130)) is None  # a later edit of the user acts
+    writes.acted("worker", ["/p/state.json"], 11.0)
+    writes.contents["/p/state.json"] = "aaa"  # its content when devloop acted (told by the daemon)
+    assert writes.needs_digest("/p/state.json")
+    verdict = writes.judge(replace(change("state.json", 12.0), digest="aaa"))
+    assert verdict is not None and "the content it had" in verdict.reason
+    assert writes.judge(replace(change("state.json", 20.0), digest="bbb")) is None  # new content: acts
 
 
 def test_edits_right_after_each_result_always_act() -> None:
@@ -124,7 +124,8 @@ def test_edits_right_after_each_result_always_act() -> None:
         writes.began("worker", float(start), "restart")
         writes.ended("worker", start + 2.0)
         writes.live("worker", start + 3.0)
-        assert writes.judge(change("app/tasks.py", start + 4.0)) is None
+        edited = replace(change("app/tasks.py", start + 4.0), digest=f"v{start}")  # each save new content
+        assert writes.judge(edited) is None
 
 
 def test_the_user_saving_again_right_after_the_restart_it_caused_acts() -> None:
