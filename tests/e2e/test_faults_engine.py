@@ -56,6 +56,7 @@ def test_an_engine_that_stops_is_reported_waited_for_and_resumed_once(
     engine: Engine, remote_stack: Stack, devloop_runs: list[DevloopProcess]
 ) -> None:
     stack = remote_stack
+    (stack.directory / "devloop.toml").write_text("live_update = false\n")  # this test is about rebuilds
     run = up(stack, devloop_runs)
     wait_content(stack, "baked", "baked v1\n")
     wait_content(stack, "mounted", "mounted v1\n")
@@ -109,6 +110,7 @@ def test_a_1gb_file_written_slowly_is_acted_on_once_complete_and_never_held_in_m
     )
     stack = busybox_stack(tmp_path, compose, env={"DOCKER_HOST": engine.host})
     (stack.directory / "synced").mkdir()
+    (stack.directory / "devloop.toml").write_text("live_update = false\n")  # this test is about rebuilds
     shutil.copy(stack.directory / "baked" / "Dockerfile", stack.directory / "synced" / "Dockerfile")
     (stack.directory / "synced" / "index.txt").write_text("synced v1\n")
     # 3 s of quiet and no deadline: devloop must wait until the writes stop, which take longer

@@ -28,6 +28,7 @@ def test_each_kind_of_edit_gets_its_own_action(
     example_stack: Stack, devloop_runs: list[DevloopProcess]
 ) -> None:
     stack = example_stack
+    (stack.directory / "devloop.toml").write_text("live_update = false\n")  # this test is about rebuilds
     run = up(stack, devloop_runs)
     stack.wait_for("api", "/", {"message": "hello from api v1"})
     stack.wait_for("baked", "/", {"message": "hello from baked v1"})
@@ -109,6 +110,7 @@ def test_appledouble_files_are_removed_before_a_build_and_user_files_kept(
     example_stack: Stack, devloop_runs: list[DevloopProcess]
 ) -> None:
     stack = example_stack
+    (stack.directory / "devloop.toml").write_text("live_update = false\n")  # this test is about rebuilds
     run = up(stack, devloop_runs, "baked_api")
     stack.wait_for("baked", "/", {"message": "hello from baked v1"})
     genuine = stack.directory / "baked" / "._main.py"
