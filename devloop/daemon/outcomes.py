@@ -13,7 +13,8 @@ from pathlib import Path
 import anyio
 
 from devloop import events
-from devloop.adapters.logs import ContainerChange, LogFollower, LogLine
+from devloop.adapters.log_lines import ContainerChange, LogLine
+from devloop.adapters.logs import LogFollower
 from devloop.daemon.shared import ENGINE_AWAY, Shared
 from devloop.errors import EngineError
 from devloop.model.project import Action

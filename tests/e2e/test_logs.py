@@ -11,7 +11,8 @@ from pathlib import Path
 import docker
 import pytest
 
-from devloop.adapters.logs import STREAMS, ContainerChange, LogFollower, LogLine
+from devloop.adapters.log_lines import ContainerChange, LogLine
+from devloop.adapters.logs import STREAMS, LogFollower
 from tests.e2e.faults import busybox_stack, container
 from tests.e2e.faults import docker as docker_cli
 from tests.e2e.stack import Stack, wait_until

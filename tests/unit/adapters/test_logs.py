@@ -8,7 +8,8 @@ import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 
-from devloop.adapters.logs import ContainerChange, LogFollower, LogLine, engine_time, release, split_stamp
+from devloop.adapters.log_lines import ContainerChange, LogLine, engine_time, release, split_stamp
+from devloop.adapters.logs import LogFollower
 
 
 def test_engine_timestamps_keep_nanoseconds() -> None:
