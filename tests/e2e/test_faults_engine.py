@@ -110,7 +110,6 @@ def test_a_1gb_file_written_slowly_is_acted_on_once_complete_and_never_held_in_m
     )
     stack = busybox_stack(tmp_path, compose, env={"DOCKER_HOST": engine.host})
     (stack.directory / "synced").mkdir()
-    (stack.directory / "devloop.toml").write_text("live_update = false\n")  # this test is about rebuilds
     shutil.copy(stack.directory / "baked" / "Dockerfile", stack.directory / "synced" / "Dockerfile")
     (stack.directory / "synced" / "index.txt").write_text("synced v1\n")
     # 3 s of quiet and no deadline: devloop must wait until the writes stop, which take longer
@@ -118,6 +117,7 @@ def test_a_1gb_file_written_slowly_is_acted_on_once_complete_and_never_held_in_m
     (stack.directory / "devloop.toml").write_text(
         "debounce_ms = 3000\nmax_wait_ms = 600000\nimage_refresh_s = 0\n"
         '[services.synced]\nstrategy = "sync"\n'
+        "[services.baked]\nlive_update = false\n"  # baked is the rebuild case
     )
     try:
         run = up(stack, devloop_runs, "baked", "synced", debounce=None)  # the toml's quiet time

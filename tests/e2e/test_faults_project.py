@@ -70,8 +70,8 @@ def test_an_invalid_compose_file_keeps_the_last_plan_holds_actions_and_the_fix_i
     compose.write_text(fixed)
     wait_notice(run, mark, "project reloaded")
     run.wait_event(after=mark, event="action", service="mounted", action="recreate", status="succeeded")
-    run.wait_event(after=mark, event="action", service="baked", action="rebuild", status="succeeded")
-    wait_content(stack, "baked", "baked v2\n")
+    run.wait_event(after=mark, event="action", service="baked", action="sync", status="succeeded")
+    wait_content(stack, "baked", "baked v2\n")  # the held edit, copied in by live update
     assert "GREETING=fixed" in container(stack, "mounted")["Config"]["Env"]
     assert len(started(run, mark, "baked")) == 1, "the held edit is acted on once"
     assert not run.matching(event="action", status="failed")
