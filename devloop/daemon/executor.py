@@ -10,7 +10,6 @@ import anyio
 
 from devloop import events
 from devloop.adapters import build_inputs, compose
-from devloop.adapters.appledouble import clean
 from devloop.adapters.layers import WrittenLayers
 from devloop.adapters.processes import Result
 from devloop.adapters.restart import restart
@@ -63,22 +62,9 @@ class Executor:
             ok = all(results)
         return ok
 
-    async def _clean(self, names: list[str]) -> None:
-        plan = self.shared.context.plan
-        contexts = sorted(
-            {plan.service(n).service.build.context for n in names if plan.service(n).service.build}  # type: ignore[union-attr]
-        )
-        report = await anyio.to_thread.run_sync(clean, contexts)
-        for path in report.removed:
-            self.shared.emit(events.Notice(message=f"removed AppleDouble file {path} before the build"))
-        for path in report.kept:
-            self.shared.emit(
-                events.Notice(level="warning", message=f"kept {path}: named ._* but not an AppleDouble file")
-            )
-
     async def _rebuild(self, decisions: list[Decision]) -> bool:
         shared = self.shared
-        await self._clean([d.service for d in decisions])
+        await self.images.clean([d.service for d in decisions])
         if shared.context.settings.protect_data and not shared.up.accept_data_loss:
             refused = await self._guard_data(decisions)
         else:  # only a warning: the build does not wait for `docker diff` (0.5-1 s a container)

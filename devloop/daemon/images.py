@@ -1,11 +1,16 @@
-"""The images devloop's builds leave behind: record that a fresh one matches its files (a fully
-cached build keeps an older Created time), and remove the ones rebuilds replaced."""
+"""The images devloop builds: their contexts cleaned of AppleDouble files before every build (a
+rebuild or a background refresh), a fresh one recorded as matching its files (a fully cached build
+keeps an older Created time), and the ones rebuilds replaced removed."""
 
 from __future__ import annotations
 
 import contextlib
 
+import anyio
+
+from devloop import events
 from devloop.adapters import cache
+from devloop.adapters.appledouble import clean
 from devloop.daemon.shared import Shared
 from devloop.errors import EngineError
 from devloop.load.manifest import record_build
@@ -38,3 +43,17 @@ class Images:
         hundreds of dangling images otherwise."""
         with contextlib.suppress(EngineError):
             self.shared.engine.remove_dangling_images(self.shared.context.project.name)
+
+    async def clean(self, names: list[str]) -> None:
+        """Delete genuine AppleDouble files from these services' build contexts, before a build."""
+        plan = self.shared.context.plan
+        contexts = sorted(
+            {plan.service(n).service.build.context for n in names if plan.service(n).service.build}  # type: ignore[union-attr]
+        )
+        report = await anyio.to_thread.run_sync(clean, contexts)
+        for path in report.removed:
+            self.shared.emit(events.Notice(message=f"removed AppleDouble file {path} before the build"))
+        for path in report.kept:
+            self.shared.emit(
+                events.Notice(level="warning", message=f"kept {path}: named ._* but not an AppleDouble file")
+            )

@@ -99,6 +99,7 @@ class Sync:
                 shared.emit(
                     events.ActionEvent(service=service, action="image", status="started", reason=reason)
                 )
+                await self.images.clean([service])
                 started, built_at = time.time(), time.monotonic()
                 outcome = await compose.build(shared.context.options, [service])
                 if outcome.ok:

@@ -89,6 +89,8 @@ def test_cleaning_before_a_build_touches_the_build_context_only(
     stack: Stack, devloop_runs: list[DevloopProcess]
 ) -> None:
     files = layout(stack)
+    settings = stack.directory / "devloop.toml"  # a rebuild (cleaned before it), not a live update
+    settings.write_text("live_update = false\n" + settings.read_text())
     run = up(stack, devloop_runs, "baked", "mounted")
     wait_content(stack, "baked", "baked v1\n")
     # the start itself cleans nothing: compose built the image, devloop did not
