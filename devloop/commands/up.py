@@ -39,10 +39,15 @@ def run(args: argparse.Namespace, options: ComposeOptions) -> int:
     else:
         sink = ui_up.PlainSink()
     try:
-        return run_up(options, up_options(args), sink, before_forced_exit=sink.close)
+        code = run_up(options, up_options(args), sink, before_forced_exit=sink.close)
     except Exception as exc:
         if args.json:  # tools reading stdout see why devloop stops
             sink(events.error_event(exc, BUG_HINT, EXIT_UNEXPECTED))
         raise
     finally:
         sink.close()
+    # Stopped: leave at once. Worker threads still blocked in an engine call (a ping, a log wait)
+    # would hold the interpreter's exit for seconds, and a Ctrl-C then would kill it by signal.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
