@@ -127,6 +127,7 @@ def test_a_changed_file_without_read_permission_is_not_baked_in_empty(
     need(os.geteuid() == 0 and shutil.which("setpriv") is not None, "root and setpriv")
     # root reads every file: devloop runs as root without the capabilities that allow that
     prefix = ("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--")
+    (stack.directory / "devloop.toml").write_text("live_update = false\n")  # what a build would bake
     run = up(stack, devloop_runs, "baked", prefix=prefix)
     wait_content(stack, "baked", "baked v1\n")
     before = container(stack, "baked")
@@ -150,6 +151,7 @@ def test_a_changed_file_without_read_permission_is_not_baked_in_empty(
 
 
 def test_file_names_that_are_not_utf8(stack: Stack, devloop_runs: list[DevloopProcess]) -> None:
+    (stack.directory / "devloop.toml").write_text("live_update = false\n")  # what a build would bake
     run = up(stack, devloop_runs)
     wait_content(stack, "baked", "baked v1\n")
     latin1 = b"caf\xe9.txt"
