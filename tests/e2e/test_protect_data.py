@@ -1,5 +1,6 @@
 """protect_data: devloop refuses to recreate a container that wrote data outside its volumes,
-and without it only warns; the data stays where it was until the user accepts the loss."""
+and without it only warns; the data stays where it was until the user accepts the loss. These are
+rebuilds (live_update = false): a live update keeps the container, and so its data."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from tests.e2e.stack import DevloopProcess, Stack, up
 def test_protect_data_keeps_the_container(
     stack: Stack, devloop_runs: list[DevloopProcess], written: str
 ) -> None:
-    (stack.directory / "devloop.toml").write_text("protect_data = true\n")
+    (stack.directory / "devloop.toml").write_text("protect_data = true\nlive_update = false\n")
     run = up(stack, devloop_runs, "baked")
     before = container(stack, "baked")
     if written == "after the read-ahead":  # a layer of some bytes (not data: /tmp), read ahead
@@ -38,6 +39,7 @@ def test_protect_data_keeps_the_container(
 
 
 def test_without_protect_data_it_warns_and_rebuilds(stack: Stack, devloop_runs: list[DevloopProcess]) -> None:
+    (stack.directory / "devloop.toml").write_text("live_update = false\n")  # a rebuild recreates it
     run = up(stack, devloop_runs, "baked")
     before = container(stack, "baked")
     docker(stack, "exec", before["Id"], "sh", "-c", "mkdir -p /app/.temp && echo precious > /app/.temp/x")
@@ -51,7 +53,7 @@ def test_without_protect_data_it_warns_and_rebuilds(stack: Stack, devloop_runs: 
 
 
 def test_accept_data_loss_lets_the_rebuild_through(stack: Stack, devloop_runs: list[DevloopProcess]) -> None:
-    (stack.directory / "devloop.toml").write_text("protect_data = true\n")
+    (stack.directory / "devloop.toml").write_text("protect_data = true\nlive_update = false\n")
     run = up(stack, devloop_runs, "--accept-data-loss", "baked")
     before = container(stack, "baked")
     docker(stack, "exec", before["Id"], "sh", "-c", "mkdir -p /app/.temp && echo precious > /app/.temp/x")
