@@ -5,13 +5,13 @@ judged output devloop says so once, with the `ignore` setting that makes it perm
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from devloop import events
+from devloop.adapters.archives import digest
 from devloop.adapters.git import GitIgnores
 from devloop.adapters.host import file_owner, user_id
 from devloop.daemon.shared import Shared
@@ -121,7 +121,8 @@ def content_digest(path: str, limit: int = 1 << 20) -> str | None:
     """SHA-256 of a small regular file, or None (gone, unreadable, or larger than `limit`)."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
+            if os.fstat(handle.fileno()).st_size > limit:
+                return None
+            return digest(handle)
     except OSError:
         return None
-    return hashlib.sha256(data).hexdigest() if len(data) <= limit else None
