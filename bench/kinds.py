@@ -50,7 +50,9 @@ class LineKind(Kind):
     probe_service: str = "api"
     endpoint: str = "/"
     key: str = "message"
-    probe_timeout: float = 2.0
+    # short, retried: a request made while a recreated container's network comes up waits for a
+    # TCP retry (1 s) that a fresh request a moment later does not
+    probe_timeout: float = 0.25
 
     def write(self, project: Project, tag: str) -> None:
         path = project.directory / self.path

@@ -51,7 +51,7 @@ class Baked:
     def live(self, marker: str, started: float, timeout: float = 120) -> float | None:
         deadline = started + timeout
         while time.monotonic() < deadline:
-            if (self.project.get("baked_api", timeout=1) or {}).get("live") == marker:
+            if (self.project.get("baked_api", timeout=0.25) or {}).get("live") == marker:
                 return time.monotonic() - started
             time.sleep(0.02)
         return None

@@ -49,8 +49,11 @@ class Stack:
                        capture_output=True, check=True, timeout=600)  # fmt: skip
 
     def message(self, service: str) -> str | None:
+        # A short timeout, retried: a request made while a recreated container's network comes up
+        # is answered only after a TCP retry (1 s). By hand, polling starts once compose returns,
+        # past that moment; under devloop it runs through it. Without this the two differ by 1 s.
         try:
-            with _OPENER.open(f"http://127.0.0.1:{self.ports[service]}/", timeout=2) as response:
+            with _OPENER.open(f"http://127.0.0.1:{self.ports[service]}/", timeout=0.25) as response:
                 return str(json.loads(response.read()).get("message"))
         except (OSError, ValueError):
             return None

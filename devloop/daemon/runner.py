@@ -1,7 +1,7 @@
 """`devloop up`: the runner holds its parts and wires the watcher, the planner and the actions.
 
-Services that share a build form a group; a group runs one action at a time, and changes that
-arrive meanwhile are merged into exactly one follow-up. Different groups act concurrently.
+A service acts once at a time, and changes that arrive meanwhile are merged into exactly one
+follow-up; services that share a build are rebuilt by one command at a time (daemon/scheduler.py).
 An engine that stops answering is noticed by a light health check; actions wait for it."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Who acts when: services that share a build form a group; a group runs one batch at a time, and
-decisions that arrive meanwhile are merged into exactly one follow-up. Groups act concurrently."""
+"""Who acts when: services that share a build form a group, whose rebuilds run as one command, one
+at a time. A service acts once at a time; decisions that arrive meanwhile are merged into exactly
+one follow-up. Other services, and other groups, act concurrently."""
 
 from __future__ import annotations
 
@@ -14,20 +15,42 @@ from devloop.planning.planner import Decision
 
 @dataclass
 class Group:
-    """Services acted on together (they share one build); one action at a time."""
+    """Services whose rebuilds go in one compose command (they share one build). Each service acts
+    once at a time, and one rebuild of the group runs at a time; a restart of one service does not
+    hold up a rebuild of another."""
 
     services: tuple[str, ...]
     pending: dict[str, Decision] = field(default_factory=dict)
-    running: bool = False
+    acting: set[str] = field(default_factory=set)
+    building: bool = False  # a batch with a rebuild runs
 
     def merge(self, decision: Decision) -> None:
         old = self.pending.get(decision.service)
-        if old is None:
-            self.pending[decision.service] = decision
-            return
-        strongest = decision if decision.action > old.action else old
-        paths = tuple(dict.fromkeys(old.paths + decision.paths))
-        self.pending[decision.service] = Decision(decision.service, strongest.action, strongest.reason, paths)
+        self.pending[decision.service] = decision if old is None else _merged(old, decision)
+
+    def take(self, batch: dict[str, Decision] | None = None) -> dict[str, Decision]:
+        """`batch` (a new one by default) with the pending decisions that may join it now: of
+        services no other batch acts on, and a rebuild only while no other batch builds."""
+        batch = dict(batch or {})
+        others_build = self.building and not _rebuilds(batch)
+        for name, decision in list(self.pending.items()):
+            if name in self.acting and name not in batch:
+                continue
+            if decision.action is Action.REBUILD and others_build:
+                continue
+            del self.pending[name]
+            batch[name] = _merged(batch[name], decision) if name in batch else decision
+        return batch
+
+
+def _merged(old: Decision, new: Decision) -> Decision:
+    strongest = new if new.action > old.action else old
+    paths = tuple(dict.fromkeys(old.paths + new.paths))
+    return Decision(new.service, strongest.action, strongest.reason, paths)
+
+
+def _rebuilds(batch: dict[str, Decision]) -> bool:
+    return any(d.action is Action.REBUILD for d in batch.values())
 
 
 Execute = Callable[[dict[str, Decision]], Awaitable[bool]]
@@ -45,7 +68,7 @@ class Scheduler:
 
     def busy(self, service: str) -> bool:
         group = self.groups.get(service)
-        return group is not None and group.running
+        return group is not None and service in group.acting
 
     def regroup(self) -> None:
         """Groups from the current plan; pending work and running flags survive a reload."""
@@ -60,7 +83,8 @@ class Scheduler:
             for name in names:
                 if name in old:
                     group.pending.update({k: v for k, v in old[name].pending.items() if k in names})
-                    group.running = group.running or old[name].running
+                    group.acting |= old[name].acting & set(names)
+                    group.building = group.building or old[name].building
             for name in names:
                 self.groups[name] = group
 
@@ -82,25 +106,40 @@ class Scheduler:
             if group is None:  # removed from the compose file meanwhile
                 continue
             group.merge(decision)
-            if not group.running and self.shared.task_group is not None:
-                group.running = True
-                self.shared.task_group.start_soon(self._run_group, group)
+            self._dispatch(group)
 
-    async def _run_group(self, group: Group) -> None:
+    def _dispatch(self, group: Group) -> None:
+        """Start a batch of what may start now."""
+        if self.shared.task_group is None:
+            return
+        batch = group.take()
+        if batch:
+            self._claim(group, batch)
+            self.shared.task_group.start_soon(self._run, group, batch)
+
+    @staticmethod
+    def _claim(group: Group, batch: dict[str, Decision]) -> None:
+        group.acting |= set(batch)
+        group.building = group.building or _rebuilds(batch)
+
+    async def _run(self, group: Group, batch: dict[str, Decision]) -> None:
         health = self.shared.health
         try:
-            while group.pending:
-                await health.wait_up()  # edits made while the engine is away wait for it
-                if self.shared.project_loads is not None:  # and while the compose files do not load
-                    await self.shared.project_loads.wait()
-                batch, group.pending = group.pending, {}
-                known = set(self.shared.context.project.service_names)
-                batch = {name: d for name, d in batch.items() if name in known}
-                if batch and not await self.execute(batch):
-                    for decision in batch.values():  # the engine is down: keep the work
-                        group.merge(decision)
-                    health.mark_down("it stopped answering during an action")
-                    await health.wait_up()
-                self.after(list(batch))
+            await health.wait_up()  # edits made while the engine is away wait for it
+            if self.shared.project_loads is not None:  # and while the compose files do not load
+                await self.shared.project_loads.wait()
+            batch = group.take(batch)  # what came for these services while it waited: one action
+            self._claim(group, batch)
+            known = set(self.shared.context.project.service_names)
+            acting = {name: d for name, d in batch.items() if name in known}
+            if acting and not await self.execute(acting):
+                for decision in acting.values():  # the engine is down: keep the work
+                    group.merge(decision)
+                health.mark_down("it stopped answering during an action")
+                await health.wait_up()
+            self.after(list(acting))
         finally:
-            group.running = False
+            group.acting -= set(batch)
+            if _rebuilds(batch):
+                group.building = False
+            self._dispatch(group)

@@ -1,0 +1,54 @@
+"""Which pending decisions of a shared-build group may start while others act."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devloop.daemon.scheduler import Group
+from devloop.model.project import Action
+from devloop.planning.planner import Decision
+
+
+def decision(service: str, action: Action, path: str = "/p/app/main.py") -> Decision:
+    return Decision(service, action, f"{service} {action.name.lower()}", (Path(path),))
+
+
+def group(*pending: Decision, acting: set[str] | None = None, building: bool = False) -> Group:
+    made = Group(("api", "worker", "beat", "baked", "baked2"), acting=set(acting or ()), building=building)
+    for d in pending:
+        made.merge(d)
+    return made
+
+
+def test_a_rebuild_starts_while_a_sibling_restarts() -> None:
+    made = group(decision("baked", Action.REBUILD), decision("worker", Action.RESTART), acting={"worker"})
+    assert list(made.take()) == ["baked"]
+    assert list(made.pending) == ["worker"]  # its follow-up waits for its running restart
+
+
+def test_rebuilds_of_one_group_go_in_one_batch_and_one_at_a_time() -> None:
+    made = group(decision("baked", Action.REBUILD), decision("baked2", Action.REBUILD))
+    assert sorted(made.take()) == ["baked", "baked2"]
+    made = group(decision("baked2", Action.REBUILD), decision("beat", Action.RESTART), building=True)
+    assert list(made.take()) == ["beat"]  # another batch builds: the rebuild waits for it
+    assert list(made.pending) == ["baked2"]
+
+
+def test_a_building_batch_takes_what_came_for_its_services_and_more_rebuilds() -> None:
+    running = {"baked": decision("baked", Action.REBUILD)}
+    made = group(
+        decision("baked", Action.REBUILD, "/p/app/tasks.py"),
+        decision("baked2", Action.REBUILD),
+        decision("worker", Action.RESTART),
+        acting={"baked", "worker"},
+        building=True,
+    )
+    batch = made.take(running)
+    assert sorted(batch) == ["baked", "baked2"]
+    assert batch["baked"].paths == (Path("/p/app/main.py"), Path("/p/app/tasks.py"))  # merged: one action
+    assert list(made.pending) == ["worker"]
+
+
+def test_a_merged_decision_keeps_the_strongest_action() -> None:
+    made = group(decision("worker", Action.RESTART), decision("worker", Action.REBUILD, "/p/Dockerfile"))
+    assert made.take()["worker"].action is Action.REBUILD
