@@ -41,20 +41,25 @@ async def trials(root: Path, count: int) -> list[float]:
     return found
 
 
-def main() -> None:
-    files, count = (
-        (int(sys.argv[1]) if len(sys.argv) > 1 else 100_000),
-        (int(sys.argv[2]) if len(sys.argv) > 2 else 7),
-    )
+def run_first_change(files: int, count: int) -> list[float]:
+    """Milliseconds from each write to its batch (make bench's "first" section)."""
     with tempfile.TemporaryDirectory(prefix="devloop-first-change-") as tmp:
         root = Path(tmp)
         grow(root, max(files, 1))
         reader = subprocess.Popen([sys.executable, "-m", "bench.reader", str(root)], cwd=REPO)
         try:
-            found = anyio.run(trials, root, count)
+            return anyio.run(trials, root, count)
         finally:
             reader.terminate()
             reader.wait(10)
+
+
+def main() -> None:
+    files, count = (
+        (int(sys.argv[1]) if len(sys.argv) > 1 else 100_000),
+        (int(sys.argv[2]) if len(sys.argv) > 2 else 7),
+    )
+    found = run_first_change(files, count)
     print(
         f"first change over {files:,} files (tree read every 0.25 s): "
         f"median {statistics.median(found):.1f} ms, "

@@ -23,6 +23,8 @@ from pathlib import Path
 
 from bench.common import Child, Project, Summary, parse_docker_time, project_up, say, wait_until
 
+Rows = list[tuple[str, list[float | None]]]  # (what was measured, its samples in seconds)
+
 MAIN = "baked/main.py"
 
 
@@ -91,7 +93,7 @@ def cp_restart(project: Project) -> list[str]:
     return ["sh", "-c", f"docker cp {MAIN} {container}:/code/main.py && docker restart {container}"]
 
 
-def section_baked(trials: int) -> list[tuple[str, Summary]]:
+def section_baked(trials: int) -> Rows:
     with project_up("live-baked") as project:
         say("baked edit: docker cp + docker restart")
         copy = manual(project, trials, lambda: cp_restart(project))
@@ -101,9 +103,9 @@ def section_baked(trials: int) -> list[tuple[str, Summary]]:
         )
         say("baked edit: devloop up (auto)")
         ours = under_devloop(project, trials)
-    return [("baked: devloop (auto)", Summary.of(ours)),
-            ("baked: docker cp + docker restart", Summary.of(copy)),
-            ("baked: up -d --build --no-deps", Summary.of(bare))]  # fmt: skip
+    return [("baked: devloop (auto)", ours),
+            ("baked: docker cp + docker restart", copy),
+            ("baked: up -d --build --no-deps", bare)]  # fmt: skip
 
 
 def many_files(directory: Path, count: int = 20_000) -> None:
@@ -114,14 +116,14 @@ def many_files(directory: Path, count: int = 20_000) -> None:
         (folder / f"f{i:05d}.txt").write_text(f"{i}\n")
 
 
-def section_context(trials: int) -> list[tuple[str, Summary]]:
+def section_context(trials: int) -> Rows:
     with project_up("live-context", prepare=many_files) as project:
         say("20,000-file context: up -d --build baked_api")
         by_hand = manual(project, trials, lambda: project.compose_argv("up", "-d", "--build", "baked_api"))
         say("20,000-file context: devloop up (auto)")
         ours = under_devloop(project, trials)
-    return [("20k-file context: devloop (auto)", Summary.of(ours)),
-            ("20k-file context: up -d --build baked_api", Summary.of(by_hand))]  # fmt: skip
+    return [("20k-file context: devloop (auto)", ours),
+            ("20k-file context: up -d --build baked_api", by_hand)]  # fmt: skip
 
 
 def restart_phases(project: Project, restart: Callable[[str], None]) -> tuple[float, float, float]:
@@ -165,8 +167,8 @@ def devloop_restart(project: Project) -> Callable[[str], None]:
     return run
 
 
-def section_celery(trials: int) -> list[tuple[str, Summary]]:
-    rows: list[tuple[str, Summary]] = []
+def section_celery(trials: int) -> Rows:
+    rows: Rows = []
     with project_up("live-celery") as project:
         wait_until(lambda: project.running("celery_worker"), 60, "the worker")
         time.sleep(5)
@@ -177,14 +179,27 @@ def section_celery(trials: int) -> list[tuple[str, Summary]]:
             for _ in range(trials):
                 phases.append(restart_phases(project, way))
                 time.sleep(2)
-            totals = [sum(p) for p in phases]
-            rows += [(f"celery {label}: total", Summary.of(totals))]
-            rows += [(f"celery {label}: {n}", Summary.of([p[i] for p in phases]))
+            rows += [(f"celery {label}: total", [sum(p) for p in phases])]
+            rows += [(f"celery {label}: {n}", [p[i] for p in phases])
                      for i, n in enumerate(("stop", "start", "ready"))]  # fmt: skip
     return rows
 
 
 SECTIONS = {"baked": section_baked, "context": section_context, "celery": section_celery}
+RATIOS = (
+    ("baked: devloop (auto)", "baked: docker cp + docker restart"),
+    ("baked: devloop (auto)", "baked: up -d --build --no-deps"),
+    ("20k-file context: devloop (auto)", "20k-file context: up -d --build baked_api"),
+    ("celery devloop restart: total", "celery docker restart: total"),
+)
+
+
+def run_live(trials: int, only: list[str] | None = None) -> dict[str, list[float | None]]:
+    """Every section's samples by label (make bench's "live" section)."""
+    rows: Rows = []
+    for name in only or list(SECTIONS):
+        rows += SECTIONS[name](trials)
+    return dict(rows)
 
 
 def main() -> None:
@@ -192,22 +207,15 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=7)
     parser.add_argument("--only", default=",".join(SECTIONS))
     args = parser.parse_args()
-    rows: list[tuple[str, Summary]] = []
-    for name in args.only.split(","):
-        rows += SECTIONS[name](args.trials)
+    measured = run_live(args.trials, args.only.split(","))
+    found = {label: Summary.of(samples) for label, samples in measured.items()}
     print(f"\n{args.trials} trials each (median, min-max):")
-    for label, summary in rows:
+    for label, summary in found.items():
         print(f"  {label:48} {summary.text()}")
-    medians = {label: s.median for label, s in rows}
-
-    def ratio(a: str, b: str) -> None:
-        if medians.get(a) and medians.get(b):
-            print(f"  {a} / {b} = {medians[a] / medians[b]:.2f}x")  # type: ignore[operator]
-
-    ratio("baked: devloop (auto)", "baked: docker cp + docker restart")
-    ratio("baked: devloop (auto)", "baked: up -d --build --no-deps")
-    ratio("20k-file context: devloop (auto)", "20k-file context: up -d --build baked_api")
-    ratio("celery devloop restart: total", "celery docker restart: total")
+    for a, b in RATIOS:
+        ours, theirs = (found[a].median, found[b].median) if a in found and b in found else (None, None)
+        if ours and theirs:
+            print(f"  {a} / {b} = {ours / theirs:.2f}x")
 
 
 if __name__ == "__main__":

@@ -218,7 +218,7 @@ def idle(results: dict[str, Any]) -> list[str]:
         "target",
     ]
     return [
-        "## 2. Idle cost",
+        "## 4. Idle cost",
         "",
         "Empty files under the bind-mounted ./app/bench_tree (1,000 per folder), made before the watchers",
         "start; CPU from the threads' run times in /proc's schedstat (ns) and RSS from VmRSS, both summed",
@@ -259,7 +259,7 @@ def storm(results: dict[str, Any]) -> list[str]:
     if not rows:
         return []
     return [
-        "## 3. File storm",
+        "## 6. File storm",
         "",
         "A burst of writes (half new files under ./app, half under ./baked) on a fresh project per run.",
         "Actions: devloop's `action` events with status `started`; Compose Watch's per-service",
@@ -290,7 +290,7 @@ def planner(results: dict[str, Any]) -> list[str]:
     if not rows:
         return []
     return [
-        "## 4. Planner scale",
+        "## 7. Planner scale",
         "",
         "Generated projects (bench/plan_bench.py): the plan with the real `docker compose config` call and",
         "image lookups, as `devloop plan` does, and the pure planning step; routing a batch of changed",
@@ -299,6 +299,135 @@ def planner(results: dict[str, Any]) -> list[str]:
         "",
         *table(["services", "measurement", "median ms", "min ms", "max ms"], rows),
         "",
+    ]
+
+
+def _median(section: dict[str, Any] | None, label: str) -> float | None:
+    samples = (section or {}).get(label)
+    return Summary.of(samples).median if isinstance(samples, list) else None
+
+
+def _latency_median(results: dict[str, Any], method: str, kind: str) -> float | None:
+    data = (results.get("latency") or {}).get(method) or {}
+    return cell((data.get("kinds") or {}).get(kind)).median
+
+
+def _idle_at_most(results: dict[str, Any]) -> dict[str, Any] | None:
+    """devloop's idle row at the most files, with no reader of the tree."""
+    rows = [r for r in results.get("idle") or [] if r.get("tool") == "devloop" and "error" not in r]
+    rows = [r for r in rows if not r.get("reader")] or rows
+    return max(rows, key=lambda r: r["files"]) if rows else None
+
+
+def _ratio(rows: list[list[str]], what: str, ours: float | None, theirs: float | None,
+           factor: float, plus: float = 0.0) -> None:  # fmt: skip
+    """A target "ours at most factor x theirs + plus" as a row of the targets table."""
+    if ours is None or theirs is None:
+        rows.append([what, "-", "not measured in this run"])
+        return
+    shown = f"{ours:.2f} s against {theirs:.2f} s: {ours / theirs:.2f} x"
+    rows.append([what, shown, "met" if ours <= factor * theirs + plus else "MISSED"])
+
+
+def _limit(rows: list[list[str]], what: str, value: float | None, limit: float, shown: str) -> None:
+    verdict = "not measured in this run" if value is None else "met" if value <= limit else "MISSED"
+    rows.append([what, shown if value is not None else "-", verdict])
+
+
+def targets(results: dict[str, Any]) -> list[str]:
+    """Each speed target of the issues, from the figures of this run."""
+    rows: list[list[str]] = []
+    live_, shared_ = results.get("live"), results.get("shared")
+    auto = _median(live_, "baked: devloop (auto)")
+    _ratio(rows, "baked edit, auto: at most 1.1 x docker cp + docker restart", auto,
+           _median(live_, "baked: docker cp + docker restart"), 1.1)  # fmt: skip
+    _ratio(rows, "baked edit, auto: at most 0.75 x Compose Watch's rebuild",
+           _latency_median(results, "devloop", "baked"), _latency_median(results, "compose-watch", "baked"),
+           0.75)  # fmt: skip
+    _ratio(rows, "20,000-file build context, auto: at most 0.5 x a manual up -d --build",
+           _median(live_, "20k-file context: devloop (auto)"),
+           _median(live_, "20k-file context: up -d --build baked_api"), 0.5)  # fmt: skip
+    idle_row = _idle_at_most(results) or {}
+    cpu, rss = idle_row.get("cpu_median", idle_row.get("cpu_pct")), idle_row.get("rss_mb")
+    shown = f"{cpu:.2f} %, {rss:.0f} MB at {idle_row['files']:,} files" if idle_row else ""
+    _limit(rows, "idle: at most 0.1 % of a core", cpu, IDLE_TARGET["cpu_pct"], shown)
+    _limit(rows, "idle: at most 60 MB", rss, IDLE_TARGET["rss_mb"], shown)
+    first_ = results.get("first") or {}
+    found = Summary.of(first_.get("ms") or []).median
+    _limit(rows, "first change seen within 50 ms", found, 50.0,
+           f"{found or 0:.1f} ms at {first_.get('files', 0):,} files")  # fmt: skip
+    _ratio(rows, "shared build, baked: at most 1.1 x by hand + 0.3 s", _median(shared_, "baked: devloop"),
+           _median(shared_, "baked: by hand (up -d --build --no-deps baked)"), 1.1, 0.3)  # fmt: skip
+    _ratio(rows, "shared build, reloading api: at most 1.2 x its own reload",
+           _median(shared_, "api (reloads): devloop"), _median(shared_, "api (reloads): its own reload"),
+           1.2)  # fmt: skip
+    return [
+        "## Targets",
+        "",
+        "The speed targets, each from the figures of this run (sections below).",
+        "",
+        *table(["target", "measured (medians)", ""], rows),
+        "",
+    ]
+
+
+def _samples_table(section: dict[str, Any] | None, unit: str = "s") -> list[str]:
+    if not section:
+        return ["Not measured in this run.", ""]
+    if "error" in section:
+        return [f"**Failed**: {section['error'][:300]}", ""]
+    rows = [[label, Summary.of(samples).text(unit)] for label, samples in section.items()]
+    return [*table(["measurement", "median (min-max)"], rows), ""]
+
+
+def live(results: dict[str, Any]) -> list[str]:
+    if "live" not in results:
+        return []
+    return [
+        "## 2. Live update, a big build context, Celery restarts",
+        "",
+        "bench/live_update.py on the example. baked: an edit of baked/main.py until the published port",
+        "serves it, by devloop up (auto: a live update; gunicorn reloads on HUP) and by hand. 20k-file",
+        "context: the same with 20,000 more files in baked_api's build context, against a manual",
+        "`docker compose up -d --build baked_api`. celery: a restart of the worker split into stop (until",
+        "the container exited), start (until it runs again) and ready (until its `ready.` line):",
+        "`docker restart` (a plain stop, what a restart was before devloop stopped idle workers at once)",
+        "and devloop's restart.",
+        "",
+        *_samples_table(results["live"]),
+    ]
+
+
+def shared(results: dict[str, Any]) -> list[str]:
+    if "shared" not in results:
+        return []
+    return [
+        "## 3. A shared build",
+        "",
+        "bench/shared_build.py on tests/fixtures/shared-build: five services with one build config (two",
+        "reload from a bind mount, two Celery processes restart, one bakes the code and is rebuilt). Per",
+        "edit of app/main.py, until the published port serves it: baked under devloop against",
+        "`docker compose up -d --build --no-deps baked` by hand; the reloading api under devloop (which",
+        "restarts and rebuilds the others meanwhile) against its own reload with nothing else running.",
+        "",
+        *_samples_table(results["shared"]),
+    ]
+
+
+def first(results: dict[str, Any]) -> list[str]:
+    data = results.get("first")
+    if not data:
+        return []
+    section = {k: v for k, v in data.items() if k != "files"}
+    if "ms" in section:
+        section = {f"first change over {data['files']:,} files, tree read every 0.25 s": section["ms"]}
+    return [
+        "## 5. The first change after a quiet spell",
+        "",
+        "bench/first_change.py: devloop's watcher over the tree, 3 s idle, then one file written; from",
+        "the write to the batch, in milliseconds, while bench/reader.py lists the tree every 0.25 s.",
+        "",
+        *_samples_table(section, unit="ms"),
     ]
 
 
@@ -314,7 +443,7 @@ def render(results: dict[str, Any], chart: str | None = "benchmarks.png") -> str
     ]
     if chart:
         lines += [f"![devloop benchmarks]({chart})", ""]
-    for section in (headline, latency, idle, storm, planner):
+    for section in (targets, headline, latency, live, shared, idle, first, storm, planner):
         lines += section(results)
     return "\n".join(lines).rstrip() + "\n"
 

@@ -1,5 +1,7 @@
-"""devloop's benchmark harness (issues 4 and 7): change-to-live latency against Compose Watch and the
-manual commands, idle cost over big trees, a file storm, and planner scale. Prints the tables, writes
+"""devloop's benchmark harness: change-to-live latency against Compose Watch and the manual
+commands; live update, a big build context and Celery restarts (bench/live_update.py); a shared build
+(bench/shared_build.py); idle cost over big trees; the first change after a quiet spell; a file
+storm; and planner scale. Prints the tables, writes
 docs/benchmarks.md and docs/benchmarks.png, and keeps the raw figures in bench/results/latest.json.
 It asserts nothing. A full run takes a while (35-45 minutes on 2 cores); run it on a quiet
 machine, since every figure is a wall-clock time.
@@ -16,19 +18,24 @@ import json
 import signal
 import sys
 import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench.common import REPO, say
+from bench.first_change import run_first_change
 from bench.idle import run_idle
 from bench.kinds import KINDS
 from bench.latency import Limits, run_latency
+from bench.live_update import run_live
 from bench.machine import machine_info
 from bench.methods import METHODS
 from bench.planner import run_planner
+from bench.shared_build import run_shared
 from bench.storm import run_storm
 
-SECTIONS = ("latency", "storm", "idle", "planner")
+SECTIONS = ("latency", "live", "shared", "storm", "idle", "first", "planner")
 TOOLS = ("devloop", "compose-watch")
 
 
@@ -141,12 +148,24 @@ def main(argv: list[str] | None = None) -> int:
         limits = Limits(never_after=8.0 if args.quick else 15.0)
         results["latency"] = run_latency(csv(args.methods), csv(args.kinds), args.trials, args.warmup, limits)
         save()
+    for name, run in (
+        ("live", lambda: run_live(args.trials)),
+        ("shared", lambda: run_shared(args.trials)),
+    ):
+        if name in sections:
+            results[name] = _guarded(name, run)
+            save()
     if "storm" in sections:
         results["storm"] = run_storm(csv(args.tools), args.storm_writes, args.storm_trials)
         save()
     if "idle" in sections:
         reads = tuple(r == "on" for r in csv(args.idle_reads))
         results["idle"] = run_idle(csv(args.tools), args.tree_sizes, args.idle_seconds, reads)
+        save()
+    if "first" in sections:
+        files = max(args.tree_sizes)
+        first = _guarded("first", lambda: {"ms": run_first_change(files, args.trials)})
+        results["first"] = {"files": files, **first}
         save()
     if "planner" in sections:
         sizes = [int(s) for s in csv(args.planner_sizes)]
@@ -177,9 +196,21 @@ def write(results: dict[str, Any], out: Path) -> int:
     return 1 if failed else 0
 
 
+def _guarded(name: str, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A section's figures, or {"error": ...}: one section that fails does not lose the others."""
+    say(f"section {name}")
+    try:
+        return run()
+    except Exception as exc:  # noqa: BLE001 - reported in the tables
+        traceback.print_exc()
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
 def _failed(section: Any) -> bool:
     if isinstance(section, dict):
-        return any(m.get("error") for m in section.values())
+        if "error" in section:
+            return True
+        return any(isinstance(m, dict) and m.get("error") for m in section.values())
     return isinstance(section, list) and any("error" in r for r in section)
 
 

@@ -46,10 +46,13 @@ class _Edit:
 
 
 class Relay:
-    def __init__(self, shared: Shared, outcomes: OutcomeWatcher, submit: Submit) -> None:
+    def __init__(
+        self, shared: Shared, outcomes: OutcomeWatcher, submit: Submit, busy: Callable[[str], bool]
+    ) -> None:
         self.shared = shared
         self.outcomes = outcomes
         self.submit = submit
+        self.busy = busy  # whether devloop acts on a service now (e.g. rebuilds it at start)
         self.touched = Touched()
         self.durations: dict[str, deque[float]] = {}  # service -> recent edit-to-sign seconds
         self.relaying: set[str] = set()  # services whose edits are relayed at once
@@ -108,7 +111,10 @@ class Relay:
         self, service: str, edit: _Edit, deadline: Callable[[], float], relayed_at: float | None = None
     ) -> bool:
         """Wait until the program shows a sign of the latest edit (True), its outcome is decided
-        otherwise (True: nothing to relay), or the deadline passes (False)."""
+        otherwise (True: nothing to relay), or the deadline passes (False). The time devloop's own
+        action on the service takes does not count: a container it recreates meanwhile shows its
+        ready line only once the action is over."""
+        held = 0.0
         while True:
             since = edit.since if relayed_at is None else max(edit.since, relayed_at)
             sign = self.outcomes.sign_since(service, since)
@@ -118,7 +124,9 @@ class Relay:
                 return True
             if not self.outcomes.judging(service):
                 return True
-            if time.time() >= deadline():
+            if self.busy(service):
+                held += POLL_S
+            elif time.time() >= deadline() + held:
                 return False
             await anyio.sleep(POLL_S)
 

@@ -85,7 +85,7 @@ class Runner:
             if status_socket is not None
             else None
         )
-        self.relay = Relay(shared, self.outcomes, self.scheduler.submit)
+        self.relay = Relay(shared, self.outcomes, self.scheduler.submit, self.scheduler.busy)
         self._pinger: Engine | None = None
         self.before_forced_exit = before_forced_exit
         self.force_exit: Callable[[int], None] = _force_exit
