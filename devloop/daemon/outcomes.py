@@ -147,9 +147,9 @@ class OutcomeWatcher:
         try:
             while True:
                 timeout = TICK_S if self.watching else IDLE_WAIT_S
-                if not await anyio.to_thread.run_sync(follower.wait, timeout, abandon_on_cancel=True):
+                if not await anyio.to_thread.run_sync(follower.window.wait, timeout, abandon_on_cancel=True):
                     return
-                lines, changes, dropped = follower.take()
+                lines, changes, dropped = follower.window.take()
                 self._take(lines, changes, dropped)
                 self._judge_all()
         finally:
@@ -211,7 +211,7 @@ class OutcomeWatcher:
         self.watching[service] = watching
         self.outcomes[service] = ServiceOutcome("acting", action)
         if self.follower is not None:
-            self.follower.poke()  # judged every TICK_S from now on, not after an idle wait
+            self.follower.window.poke()  # judged every TICK_S from now on, not after an idle wait
         return watching
 
     async def _judge_from_now_on(self, service: str) -> None:
@@ -226,7 +226,7 @@ class OutcomeWatcher:
                 )
             # the lines read by now are held a moment to go out in order: judge once they are here
             # (an exit judged before its traceback arrived would lose the error and its location)
-            await anyio.sleep(follower.hold + TICK_S)
+            await anyio.sleep(follower.window.hold + TICK_S)
         watching = self.watching.get(service)
         if watching is not None:
             watching.judging = True
