@@ -3,41 +3,22 @@ recreations, as `docker compose up` does: the engine's event stream says when a 
 project starts (a new one, or the same one again), and a worker thread per container and stream
 follows its log from there. The engine's timestamps make the hand-over exact: each follower keeps
 the time of its last line and resumes after it, so no line is lost or repeated. What the threads
-read waits in a bounded ring per service until the daemon takes it, and goes out in engine-time
-order: the two streams of a container are two connections, two threads, and under load one lags the
-other, so a line is held briefly for a later-read line of the other stream to take its place
-(`release`)."""
+read waits in a `LogWindow` (adapters/log_window.py) until the daemon takes it."""
 
 from __future__ import annotations
 
 import contextlib
 import threading
-import time
-from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
-import anyio
 import docker.errors
 import requests.exceptions
 
 from devloop.adapters.engine import PROJECT_LABEL, SERVICE_LABEL
-from devloop.adapters.log_lines import (
-    MAX_LINE,
-    REORDER_S,
-    Batch,
-    ContainerChange,
-    Held,
-    LogLine,
-    engine_time,
-    release,
-    split_stamp,
-)
+from devloop.adapters.log_lines import MAX_LINE, ContainerChange, LogLine, engine_time, split_stamp
+from devloop.adapters.log_window import LogWindow
 
-RING = 2000  # lines kept per service until the daemon takes them
-# While one stream of a container connects (at a start), its other stream's lines wait for it, as its
-# first lines may be older: at most this long, once per start of a container.
-CONNECT_S = 2.0
 STREAMS = ("stdout", "stderr")
 _STATES = {"start": "running", "die": "exited", "destroy": "removed"}
 _GONE = (docker.errors.APIError, requests.exceptions.RequestException, OSError, ValueError)
@@ -66,7 +47,7 @@ class _Follower:
     def follow(self) -> None:
         key = (self.id, self.stream)
         last = self.logs.last.get(key, self.logs.since_ns)
-        self.logs.connecting(self.name, self.stream, True)
+        self.logs.window.connecting(self.name, self.stream, True)
         try:
             self.response = self.logs.client.api.logs(
                 self.id,
@@ -80,7 +61,7 @@ class _Follower:
                 ),  # whole seconds: what came before `last` is dropped below
             )
         finally:
-            self.logs.connecting(self.name, self.stream, False)
+            self.logs.window.connecting(self.name, self.stream, False)
         if self.logs.closed:
             self.response.close()
             return
@@ -95,7 +76,7 @@ class _Follower:
                     continue
                 last = parsed[0]
                 self.logs.last[key] = last
-                self.logs.put(LogLine(self.service, self.name, self.stream, parsed[1], last / 1e9))
+                self.logs.window.put(LogLine(self.service, self.name, self.stream, parsed[1], last / 1e9))
 
     def close(self) -> None:
         if self.response is not None:
@@ -104,27 +85,18 @@ class _Follower:
 
 
 class LogFollower:
-    """The output and state changes of every container of `project` from `since` (seconds) on.
-    Blocking threads underneath; `receive()` hands batches to async code."""
+    """The output and state changes of every container of `project` from `since` (seconds) on,
+    gathered in `window`. Blocking threads underneath."""
 
-    def __init__(
-        self, client: Any, project: str, since: float, ring: int = RING, hold: float = REORDER_S
-    ) -> None:
+    def __init__(self, client: Any, project: str, since: float) -> None:
         self.client = client
         self.project = project
         self.since_ns = int(since * 1e9)
-        self.ring = ring
-        self.hold = hold
+        self.window = LogWindow()
         self.lock = threading.Lock()
-        self.changed = threading.Condition(self.lock)
-        self.lines: dict[str, deque[Held[LogLine]]] = {}  # in the order read
-        self.dropped: dict[str, int] = {}
-        self.changes: deque[Held[ContainerChange]] = deque(maxlen=ring)
         self.followers: dict[tuple[str, str], _Follower] = {}
-        self.connects: dict[tuple[str, str], float] = {}  # (container name, stream) -> since when
         self.last: dict[tuple[str, str], int] = {}  # (container id, stream) -> ns of its last line
         self.closed = False
-        self.poked = False
         self.on_events_end: Callable[[], None] | None = None  # the engine's event stream ended
         self._events: Any = None
         self._watcher = threading.Thread(target=self._watch_events, name="logs: engine events", daemon=True)
@@ -142,113 +114,22 @@ class LogFollower:
             self._follow(found["Id"], name, service)
             state = self.inspect(found["Id"], name, service)
             if state is not None:
-                self._put_change(state)
+                self.window.put_change(state)
 
     def close(self) -> None:
         with self.lock:
             self.closed = True
             followers = list(self.followers.values())
-            self.changed.notify_all()
+        self.window.close()
         if self._events is not None:
             with contextlib.suppress(Exception):
                 self._events.close()
         for follower in followers:
             follower.close()
 
-    # -- what the threads found -----------------------------------------------------------
-    def put(self, line: LogLine) -> None:
-        with self.lock:
-            ring = self.lines.setdefault(line.service, deque(maxlen=self.ring))
-            if len(ring) == self.ring:
-                self.dropped[line.service] = self.dropped.get(line.service, 0) + 1
-            ring.append((time.monotonic(), line.at, line))
-            self.changed.notify_all()
-
-    def connecting(self, container: str, stream: str, now: bool) -> None:
-        with self.lock:
-            if now:
-                self.connects[(container, stream)] = time.monotonic()
-            else:
-                self.connects.pop((container, stream), None)
-                self.changed.notify_all()
-
-    def _blocked(self, now: float) -> dict[str, float]:
-        """Containers whose lines wait for a stream that connects, and until when at most."""
-        blocked: dict[str, float] = {}
-        for (container, _), began in self.connects.items():
-            if now - began < CONNECT_S:
-                blocked[container] = max(blocked.get(container, 0.0), began + CONNECT_S)
-        return blocked
-
-    def _put_change(self, change: ContainerChange) -> None:
-        with self.lock:  # held like a line: a container's exit never overtakes its last words
-            self.changes.append((time.monotonic(), change.at, change))
-            self.changed.notify_all()
-
-    def take(self) -> Batch:
-        """What may go out (`release`) of what arrived: lines in engine-time order, state changes,
-        and per service how many lines the ring dropped meanwhile."""
-        with self.lock:
-            blocked = self._blocked(time.monotonic())
-            held: list[Held[LogLine | ContainerChange]] = [*self.changes]
-            held += [h for ring in self.lines.values() for h in ring if h[2].container not in blocked]
-            waiting = [h for ring in self.lines.values() for h in ring if h[2].container in blocked]
-            out, kept = release(held, time.monotonic(), self.hold)
-            kept = sorted([*kept, *waiting], key=lambda h: h[0])
-            self.changes.clear()
-            self.lines.clear()
-            for read, at, item in kept:  # each ring stays in the order read
-                if isinstance(item, LogLine):
-                    ring = self.lines.setdefault(item.service, deque(maxlen=self.ring))
-                    ring.append((read, at, item))
-                else:
-                    self.changes.append((read, at, item))
-            lines = [item for item in out if isinstance(item, LogLine)]
-            changes = [item for item in out if isinstance(item, ContainerChange)]
-            dropped = dict(self.dropped)
-            self.dropped.clear()
-        return lines, changes, dropped
-
-    def _next(self, now: float) -> float | None:
-        """When something held may go out first (monotonic s), or None when nothing is held."""
-        blocked = self._blocked(now)
-        times = [read + self.hold for read, _, _ in self.changes]
-        times += [
-            max(read + self.hold, blocked.get(x.container, 0.0))
-            for r in self.lines.values()
-            for read, _, x in r
-        ]
-        return min(times, default=None)
-
-    def wait(self, timeout: float) -> bool:
-        """Block until something may go out, or `poke()`, or `timeout`; False once closed."""
-        deadline = time.monotonic() + timeout
-        with self.lock:
-            while not self.closed and not self.poked:
-                now = time.monotonic()
-                ready = self._next(now)
-                if (ready is not None and now >= ready) or now >= deadline:
-                    break
-                self.changed.wait(min(deadline, ready if ready is not None else deadline) - now)
-            self.poked = False
-            return not self.closed
-
-    def poke(self) -> None:
-        """End a `wait()` now (its caller has something to do), even with nothing new."""
-        with self.lock:
-            self.poked = True
-            self.changed.notify_all()
-
     def events_alive(self) -> bool:
         """Whether the engine's event stream is open: it ends when the engine goes away."""
         return self._watcher.is_alive() and not self.closed
-
-    async def receive(self) -> AsyncIterator[Batch]:
-        """Batches from `take()` as they come, until closed."""
-        while await anyio.to_thread.run_sync(self.wait, 1.0, abandon_on_cancel=True):
-            lines, changes, dropped = self.take()
-            if lines or changes or dropped:
-                yield lines, changes, dropped
 
     # -- engine events --------------------------------------------------------------------
     def _watch_events(self) -> None:
@@ -272,14 +153,16 @@ class LogFollower:
             self._follow(container_id, name, service)
             started = self.inspect(container_id, name, service)  # with its health, if it has a check
             if started is not None:
-                self._put_change(started)
+                self.window.put_change(started)
         elif action.startswith("health_status"):
             health = action.partition(":")[2].strip()
-            self._put_change(ContainerChange(service, name, container_id, "running", at, health=health))
+            self.window.put_change(ContainerChange(service, name, container_id, "running", at, health=health))
         elif action in _STATES:
             code = str(attributes.get("exitCode") or "")
             exit_code = int(code) if action == "die" and code.isdigit() else None
-            self._put_change(ContainerChange(service, name, container_id, _STATES[action], at, exit_code))
+            self.window.put_change(
+                ContainerChange(service, name, container_id, _STATES[action], at, exit_code)
+            )
 
     def _follow(self, container_id: str, name: str, service: str) -> None:
         with self.lock:

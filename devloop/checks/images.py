@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from devloop.checks.finding import Finding
+from devloop.planning.planner import ProjectPlan, show
 
 
 def command_finding(
@@ -88,3 +89,16 @@ def misplaced_mount_finding(service: str, bind: str, lands: str, suggested: str,
         "(devloop rebuilds the service for them)",
         f"mount it where the process reads the code: {suggested}",
     )
+
+
+def misplaced_findings(plan: ProjectPlan) -> list[Finding]:
+    """Code bind mounts outside where the process runs from (read from the plan, no engine needed)."""
+    found = []
+    for service_plan in plan.services:
+        program = (service_plan.verdict.program or "the process").split()[0]
+        for m in service_plan.misplaced:
+            bind = f"{show(m.bind.source, service_plan.base)}:{m.bind.target}"
+            suggested = f"`{show(m.bind.source, service_plan.base)}:{m.baked_at}`"
+            at = service_plan.where.get(f"mount:{m.bind.target}", "")
+            found.append(misplaced_mount_finding(service_plan.name, bind, m.lands(program), suggested, at))
+    return found

@@ -1,12 +1,12 @@
 """The outcome watcher: follows every container's output and state from the start of `devloop up`,
 shows the output, and watches every action (reload, restart, sync, rebuild, recreate) until the
-service is live again or has failed. It learns of actions from the events the other parts emit,
-and of edits from the runner; it never acts itself. `state(service)` is its answer for others."""
+service is live again or has failed, judged on what it has seen of the service (daemon/observed.py).
+It learns of actions from the events the other parts emit, and of edits from the runner; it never
+acts itself. `state(service)` is its answer for others."""
 
 from __future__ import annotations
 
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,15 +15,14 @@ import anyio
 from devloop import events
 from devloop.adapters.log_lines import ContainerChange, LogLine
 from devloop.adapters.logs import LogFollower
+from devloop.daemon.observed import Observed
 from devloop.daemon.shared import ENGINE_AWAY, Shared
-from devloop.errors import EngineError
 from devloop.model.project import Action
-from devloop.outcome.judge import Container, Line, State, Verdict, Watch, judge, program_for
+from devloop.outcome.judge import State, Verdict, Watch, judge, program_for
 from devloop.outcome.programs import plain
 from devloop.outcome.where import Sources, sources_of
 from devloop.planning.planner import Decision
 
-HISTORY = 1000  # lines kept per service for judging
 TICK_S = 0.2  # how often a pending outcome is judged again without new output
 IDLE_WAIT_S = 30.0  # the longest wait for output while nothing is judged (a new watch pokes it)
 GIVE_UP_S = 120.0  # an action with no verdict by then is reported as unknown
@@ -51,8 +50,7 @@ class OutcomeWatcher:
     def __init__(self, shared: Shared) -> None:
         self.shared = shared
         self.started = time.time()
-        self.history: dict[str, deque[Line]] = {}
-        self.containers: dict[str, dict[str, Container]] = {}
+        self.seen = Observed()
         self.watching: dict[str, _Watching] = {}
         self.edits: dict[str, float] = {}  # service -> first file event of edits not yet live
         self.outcomes: dict[str, ServiceOutcome] = {}
@@ -67,9 +65,8 @@ class OutcomeWatcher:
         known = program_for(self.shared.context.plan.service(service).verdict.program)
         if known is None:
             return None
-        for line in self.history.get(service, ()):
-            text = plain(line.text) if line.at >= since else ""
-            if any(p.search(text) for p in known.reloading + known.ready):
+        for line in self.seen.lines(service, since):
+            if any(p.search(plain(line.text)) for p in known.reloading + known.ready):
                 return line.at
         return None
 
@@ -98,7 +95,7 @@ class OutcomeWatcher:
         rather than left to a reloader that is not running."""
         revived = []
         for decision in decisions:
-            down = self._down(decision.service)
+            down = self.seen.down(decision.service)
             if decision.action is Action.RELOAD and down is not None:
                 reason = f"{decision.reason}; but it is down ({down}): restarting it"
                 decision = Decision(decision.service, Action.RESTART, reason, decision.paths)
@@ -131,12 +128,7 @@ class OutcomeWatcher:
         follower = LogFollower(shared.engine.client, shared.context.project.name, self.started)
         try:
             await anyio.to_thread.run_sync(follower.start)
-        except (EngineError, OSError, ValueError) as exc:  # the health check reports the engine
-            shared.emit(
-                events.Notice(level="warning", message=f"the services' output is not followed: {exc}")
-            )
-            return
-        except Exception as exc:  # noqa: BLE001 - an API error of the engine: devloop goes on without
+        except Exception as exc:  # noqa: BLE001 - any engine error; the health check reports it
             shared.emit(
                 events.Notice(level="warning", message=f"the services' output is not followed: {exc}")
             )
@@ -147,9 +139,9 @@ class OutcomeWatcher:
         try:
             while True:
                 timeout = TICK_S if self.watching else IDLE_WAIT_S
-                if not await anyio.to_thread.run_sync(follower.wait, timeout, abandon_on_cancel=True):
+                if not await anyio.to_thread.run_sync(follower.window.wait, timeout, abandon_on_cancel=True):
                     return
-                lines, changes, dropped = follower.take()
+                lines, changes, dropped = follower.window.take()
                 self._take(lines, changes, dropped)
                 self._judge_all()
         finally:
@@ -158,7 +150,7 @@ class OutcomeWatcher:
     def _take(self, lines: list[LogLine], changes: list[ContainerChange], dropped: dict[str, int]) -> None:
         shown = self.shown
         for line in lines:
-            self.history.setdefault(line.service, deque(maxlen=HISTORY)).append(Line(line.line, line.at))
+            self.seen.add(line)
             if shown is True or (isinstance(shown, tuple) and line.service in shown):
                 self.shared.emit(
                     events.Log(
@@ -178,28 +170,7 @@ class OutcomeWatcher:
                 )
             )
         for change in changes:
-            self._apply(change)
-
-    def _apply(self, change: ContainerChange) -> None:
-        known = self.containers.setdefault(change.service, {})
-        current = known.get(change.id)
-        if change.status == "removed":
-            known.pop(change.id, None)
-            return
-        if current is None and change.status != "running":
-            return  # a container that went before it was seen (the one a rebuild replaced)
-        if current is not None and change.at < current.since:
-            return  # older than what a snapshot showed
-        if current is not None and change.health is not None and change.status == "running":
-            if current.status == "running":
-                known[change.id] = Container(
-                    current.name, "running", current.since, None, change.health, change.at
-                )
-                return
-        health_at = change.at if change.health is not None else None
-        known[change.id] = Container(
-            change.container, change.status, change.at, change.exit_code, change.health, health_at
-        )
+            self.seen.apply(change)
 
     # -- watches ---------------------------------------------------------------------------
     def _begin(self, service: str, action: str, reloads: bool = False) -> _Watching:
@@ -211,22 +182,17 @@ class OutcomeWatcher:
         self.watching[service] = watching
         self.outcomes[service] = ServiceOutcome("acting", action)
         if self.follower is not None:
-            self.follower.poke()  # judged every TICK_S from now on, not after an idle wait
+            self.follower.window.poke()  # judged every TICK_S from now on, not after an idle wait
         return watching
 
     async def _judge_from_now_on(self, service: str) -> None:
         """devloop's command is done: read the service's containers as they are now, then judge."""
         follower = self.follower
         if follower is not None:
-            states = await anyio.to_thread.run_sync(follower.states, service)
-            self.containers[service] = {}
-            for state in states:
-                self.containers[service][state.id] = Container(
-                    state.container, state.status, state.at, state.exit_code, state.health, state.at
-                )
+            self.seen.replace(service, await anyio.to_thread.run_sync(follower.states, service))
             # the lines read by now are held a moment to go out in order: judge once they are here
             # (an exit judged before its traceback arrived would lose the error and its location)
-            await anyio.sleep(follower.hold + TICK_S)
+            await anyio.sleep(follower.window.hold + TICK_S)
         watching = self.watching.get(service)
         if watching is not None:
             watching.judging = True
@@ -238,8 +204,7 @@ class OutcomeWatcher:
             if not watching.judging:
                 continue
             watch = watching.watch
-            lines = [line for line in self.history.get(service, ()) if line.at >= watch.since]
-            containers = list(self.containers.get(service, {}).values())
+            lines, containers = self.seen.lines(service, watch.since), self.seen.containers_of(service)
             verdict = judge(watch, lines, containers, now, self._sources(service))
             if verdict.state is not State.PENDING:
                 del self.watching[service]
@@ -276,7 +241,7 @@ class OutcomeWatcher:
     def at_start(self, service: str) -> ServiceOutcome:
         """A service no action has touched yet, judged as a start: live when it ran before devloop
         started, else by its output and state since its container started ("acting" meanwhile)."""
-        containers = list(self.containers.get(service, {}).values())
+        containers = self.seen.containers_of(service)
         running = [c for c in containers if c.status == "running"]
         if not running:
             return ServiceOutcome("down")
@@ -284,29 +249,15 @@ class OutcomeWatcher:
         if since < self.started:
             return ServiceOutcome("live")
         watch = Watch("start", since, False, self.shared.context.plan.service(service).verdict.program)
-        lines = [line for line in self.history.get(service, ()) if line.at >= since]
-        verdict = judge(watch, lines, containers, time.time(), self._sources(service))
+        verdict = judge(
+            watch, self.seen.lines(service, since), containers, time.time(), self._sources(service)
+        )
         state = "acting" if verdict.state is State.PENDING else str(verdict.state)
         return ServiceOutcome(state, "start", verdict.error, verdict.location)
 
     def down(self, service: str) -> str | None:
         """Why the service is down (its containers exited, died or keep restarting), or None."""
-        return self._down(service)
-
-    def running(self, service: str) -> bool:
-        return any(c.status == "running" for c in self.containers.get(service, {}).values())
-
-    def _down(self, service: str) -> str | None:
-        containers = self.containers.get(service, {}).values()
-        down = [c for c in containers if c.status in ("exited", "dead", "restarting")]
-        if not down or any(c.status == "running" for c in containers):
-            return None
-        first = down[0]
-        return (
-            f"{first.name} exited with code {first.exit_code}"
-            if first.exit_code is not None
-            else first.status
-        )
+        return self.seen.down(service)
 
     def _sources(self, service: str) -> Sources:
         context = self.shared.context

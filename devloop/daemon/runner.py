@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -17,10 +16,9 @@ from pathlib import Path
 
 import anyio
 import docker
-from anyio.abc import TaskGroup
 
 from devloop import events
-from devloop.adapters import processes, runtime
+from devloop.adapters import runtime
 from devloop.adapters.compose import ComposeOptions, run_compose
 from devloop.adapters.engine import Engine
 from devloop.adapters.watcher import Batch, WatchProgress, watch
@@ -33,6 +31,7 @@ from devloop.daemon.project_reload import ProjectReload
 from devloop.daemon.relay import Relay
 from devloop.daemon.scheduler import Scheduler
 from devloop.daemon.shared import Emit, Shared, UpOptions
+from devloop.daemon.signals import Signals
 from devloop.daemon.startup import Startup
 from devloop.daemon.status_server import StatusServer
 from devloop.daemon.sync import Sync
@@ -44,16 +43,9 @@ from devloop.planning.planner import Decision
 if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
-__all__ = ["EXIT_FORCED", "Runner", "UpOptions", "require_services", "run_up", "unwrap"]
+__all__ = ["Runner", "UpOptions", "require_services", "run_up", "unwrap"]
 
-EXIT_FORCED = 130  # a second Ctrl-C (or SIGTERM) while stopping
 PING_TIMEOUT_S = 5
-
-
-def _force_exit(code: int) -> None:  # pragma: no cover - replaced in tests
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
 
 
 class Runner:
@@ -86,9 +78,8 @@ class Runner:
             else None
         )
         self.relay = Relay(shared, self.outcomes, self.scheduler.submit, self.scheduler.busy)
+        self.signals = Signals(shared, before_forced_exit)
         self._pinger: Engine | None = None
-        self.before_forced_exit = before_forced_exit
-        self.force_exit: Callable[[int], None] = _force_exit
 
     def _emit(self, event: events.Event) -> None:
         """Every event goes out, and past the outcome watcher and the relay, which learn of actions
@@ -135,7 +126,7 @@ class Runner:
         async with anyio.create_task_group() as outer:  # the signal listener outlives the work
             async with anyio.create_task_group() as tg:
                 shared.task_group = tg
-                outer.start_soon(self._signals, tg)
+                outer.start_soon(self.signals.listen, tg)
                 if self.status_server is not None:  # `devloop status` answers from the start on
                     await tg.start(self.status_server.run)
                 tg.start_soon(self.outcomes.run)  # the services' output from the start on
@@ -152,33 +143,6 @@ class Runner:
             outer.cancel_scope.cancel()
         shared.emit(events.Stopped(reason="stopped by signal"))
         return 0
-
-    async def _signals(self, work: TaskGroup) -> None:
-        """The first SIGINT/SIGTERM stops cleanly (running commands are ended, then devloop
-        exits 0); a second one forces: running commands are killed and devloop exits 130."""
-        emit = self.shared.emit
-        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
-            async for signum in received:
-                name = signal.Signals(signum).name
-                if not self.shared.stopping:
-                    self.shared.stopping = True
-                    emit(
-                        events.Notice(
-                            message=f"{name}: stopping (running actions are ended cleanly; "
-                            "a second Ctrl-C forces)"
-                        )
-                    )
-                    work.cancel_scope.cancel()
-                    continue
-                emit(events.Notice(level="warning", message=f"{name} again: forcing the exit"))
-                killed = processes.kill_running()
-                if killed:
-                    emit(events.Notice(level="warning", message=f"killed: {'; '.join(killed)}"))
-                emit(events.Stopped(reason=f"forced by a second {name}", exit_code=EXIT_FORCED))
-                if self.before_forced_exit is not None:
-                    self.before_forced_exit()
-                self.force_exit(EXIT_FORCED)
-                return
 
     async def _watch_loop(self) -> None:
         shared = self.shared

@@ -61,8 +61,8 @@ class Collected:
         self.changes: list[ContainerChange] = []
 
     def pump(self) -> None:
-        self.follower.wait(0.2)
-        lines, changes, dropped = self.follower.take()
+        self.follower.window.wait(0.2)
+        lines, changes, dropped = self.follower.window.take()
         assert not dropped
         self.lines += lines
         self.changes += changes

@@ -11,7 +11,7 @@ import pytest
 
 from devloop.adapters import compose
 from devloop.adapters.compose import ComposeOptions
-from devloop.commands.doctor import _misplaced_findings
+from devloop.checks.images import misplaced_findings
 from devloop.inference.reloaders import detect_reload, split_command
 from devloop.inference.scope import Scope, scope_of
 from devloop.model.project import Strategy
@@ -112,7 +112,7 @@ def test_a_mount_outside_where_the_code_runs_is_misplaced(tmp_path: Path) -> Non
     ]
     assert routed(plan, tmp_path, "app/main.py") == {"api": "rebuild"}
     assert "the mount looks misplaced, so it is rebuilt" in reasons(plan, tmp_path, "app/main.py")["api"]
-    [finding] = _misplaced_findings(plan)
+    [finding] = misplaced_findings(plan)
     assert (finding.level, finding.service, finding.check) == ("warning", "api", "mount")
     assert finding.message.startswith("./app:/code/app looks misplaced: it lands outside /srv")
     assert finding.hint == "mount it where the process reads the code: `./app:/srv/app`"
@@ -133,7 +133,7 @@ def test_mounts_that_are_not_misplaced(
 ) -> None:
     plan = misplaced_plan(tmp_path, [bind(tmp_path / s, t) for s, t in volumes], **extra)
     assert plan.service("api").misplaced == ()
-    assert _misplaced_findings(plan) == []
+    assert misplaced_findings(plan) == []
 
 
 def test_dependency_volumes_are_renewed_on_rebuild(tmp_path: Path) -> None:
