@@ -166,6 +166,14 @@ class Engine:
                     continue
         return removed
 
+    def history(self, image: str) -> list[str]:
+        """The image's history, newest first: what created each layer (empty when it is gone)."""
+        with engine_errors(f"reading the history of image {image}"):
+            try:
+                return [str(entry.get("CreatedBy") or "") for entry in self.client.api.history(image)]
+            except docker.errors.ImageNotFound:
+                return []
+
     def image_created(self, name: str) -> str | None:
         with engine_errors(f"inspecting image {name}"):
             try:

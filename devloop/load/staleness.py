@@ -17,11 +17,13 @@ from devloop.adapters import cache
 from devloop.adapters.engine import Engine
 from devloop.adapters.host import file_owner, user_id
 from devloop.adapters.image_reads import image_digests
+from devloop.errors import EngineError
 from devloop.load.manifest import build_files, build_key, entry, stat_file
 from devloop.model.ignore import NOISE_DIRS, noise_reason
 from devloop.model.project import Project
 from devloop.planning.catchup import Stale
 from devloop.planning.copymap import image_paths
+from devloop.planning.history import built_from
 from devloop.planning.output import foreign_owner, looks_like_output, mounted_by
 from devloop.planning.planner import ServicePlan
 
@@ -29,6 +31,7 @@ _DOCKER_TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\
 SLACK_S = 1.0  # file systems and the engine's clock may round times
 # container paths -> SHA-256 of the image's regular files there (missing ones left out)
 ImageDigests = Callable[[Sequence[str]], Mapping[str, str]]
+History = Callable[[], Sequence[str]]  # the image's history, newest first (Engine.history)
 
 
 def parse_docker_time(text: str) -> float | None:
@@ -55,7 +58,8 @@ def stale_builds(engine: Engine, plans: Sequence[ServicePlan]) -> dict[str, list
             continue
         key = (image_id, build_key(plan))
         if key not in compared:
-            stale = baked_differences(plan, image_id, built, partial(image_digests, engine, image_id))
+            read = partial(image_digests, engine, image_id)
+            stale = baked_differences(plan, image_id, built, read, partial(engine.history, image_id))
             # the images of services built alike find the same files: held once
             compared[key] = [seen.setdefault(s, s) for s in stale]
             del stale
@@ -73,11 +77,16 @@ def image_time(engine: Engine, image: str, image_id: str) -> float | None:
 
 
 def baked_differences(
-    plan: ServicePlan, image_id: str, image_time: float, read: ImageDigests | None
+    plan: ServicePlan,
+    image_id: str,
+    image_time: float,
+    read: ImageDigests | None,
+    history: History | None = None,
 ) -> list[Stale]:
     """The build inputs whose content differs from what the image was built from. A file in the
     image's manifest is compared with it; one without, older than the image, is taken as built from
-    (and added to the manifest); a newer one is compared with its copy in the image (`read`)."""
+    (and added to the manifest); a newer one is compared with its copy in the image (`read`), and
+    the Dockerfile with the image's history (`history`)."""
     build = plan.service.build
     assert build is not None
     known = cache.manifest(image_id)
@@ -85,12 +94,14 @@ def baked_differences(
     kept: cache.Manifest = {}
     stale: list[Stale] = []
     newer: list[str] = []  # names only: 100,000 new files are not held with their stat
+    by_age = 0  # files taken as built from because they are older than the image
     for file in build_files(plan):  # streamed, never held whole
         unseen.discard(file.relative)
         recorded = known.get(file.relative) if known is not None else None
         if recorded is None and file.mtime > image_time + SLACK_S:
             newer.append(file.relative)
             continue
+        by_age += recorded is None
         found = entry(file, recorded)
         if found is None:
             continue  # unreadable: a rebuild would refuse it too (adapters/build_inputs.py)
@@ -102,17 +113,26 @@ def baked_differences(
     for relative in sorted(unseen):
         kept[relative] = (known or {})[relative]  # the image still has it
         stale.append(Stale(build.context / relative, "was deleted; its image was built with it"))
-    stale += _against_image(plan, newer, read, kept)
+    # when every file was compared by content, a newer .dockerignore changed nothing a COPY took:
+    # a file it lets in now would be missing from the image, and found so
+    compared_all = known is None and by_age == 0
+    stale += _against_image(plan, newer, read, kept, history, compared_all)
     if kept != known:
         cache.record_manifest(image_id, build_key(plan), kept)
     return stale
 
 
 def _against_image(
-    plan: ServicePlan, newer: Sequence[str], read: ImageDigests | None, kept: cache.Manifest
+    plan: ServicePlan,
+    newer: Sequence[str],
+    read: ImageDigests | None,
+    kept: cache.Manifest,
+    history: History | None = None,
+    compared_all: bool = False,
 ) -> list[Stale]:
     """Files newer than the image and not in its manifest (relative to the context): compared with
-    their copies in the image."""
+    their copies in the image; the Dockerfile with the image's history; the .dockerignore is
+    unchanged in effect when all the others were compared by content (`compared_all`)."""
     build = plan.service.build
     assert build is not None
     context = str(build.context)
@@ -129,6 +149,13 @@ def _against_image(
         if mine is None:
             continue
         where = image_paths(plan.dockerfile, build.target, relative)
+        if not where and history is not None and build.dockerfile and path == str(build.dockerfile):
+            if _dockerfile_built(path, build.target, history):
+                kept[relative] = mine  # recorded: from now on compared by content
+                continue
+        if not where and compared_all and build.dockerignore and path == str(build.dockerignore):
+            kept[relative] = mine
+            continue
         if not where:
             how = "changed after its image was built (no COPY of its final stage shows a copy to compare)"
             stale.append(Stale(Path(path), how))
@@ -142,6 +169,15 @@ def _against_image(
         else:
             kept[relative] = mine
     return stale
+
+
+def _dockerfile_built(path: str, target: str | None, history: History) -> bool:
+    """Whether the image's history shows this Dockerfile, as it is now, built it."""
+    try:
+        text = Path(path).read_text(errors="replace")
+        return built_from(text, target, history()) is True
+    except (OSError, EngineError):
+        return False
 
 
 def container_written(project: Project) -> Callable[[str], bool]:

@@ -138,3 +138,52 @@ def test_a_build_remembers_only_files_not_changed_since_it_started(tmp_path: Pat
     other = "sha256:" + "cd" * 32
     record_build(plan, other, BUILT + 10)  # the digests of unchanged files are reused
     assert cache.manifest(other) == {**manifest, "app/main.py": cache.manifest(other)["app/main.py"]}  # type: ignore[index]
+
+
+HISTORY = [
+    'CMD ["python3"]',
+    "COPY requirements.txt . # buildkit",
+    "COPY app/ ./app/ # buildkit",
+    "WORKDIR /srv",
+]
+COPIES = {
+    "/srv/app/main.py": "print('v1')\n",
+    "/srv/app/util.py": "X = 1\n",
+    "/srv/requirements.txt": "fastapi\n",
+}
+
+
+def checked_out(root: Path) -> ServicePlan:
+    """Every file newer than the image, as after a fresh checkout when the image came from the build
+    cache (which keeps its old Created time)."""
+    plan = service(root)
+    for path in root.rglob("*"):
+        at(path, BUILT + 600)
+    return plan
+
+
+def test_a_newer_dockerfile_that_built_the_image_is_not_stale(tmp_path: Path) -> None:
+    plan = checked_out(tmp_path / "p")
+    found = shown(baked_differences(plan, IMAGE, BUILT, Image(COPIES), lambda: HISTORY), tmp_path / "p")
+    assert "Dockerfile" not in found and ".dockerignore" not in found  # the history and the copies tell
+    assert found == {"README.md": NO_COPY}  # routed to nothing: no COPY takes it
+    assert "Dockerfile" in (cache.manifest(IMAGE) or {})  # from now on compared by content
+
+
+def test_a_newer_dockerfile_that_differs_from_the_history_is_stale(tmp_path: Path) -> None:
+    plan = checked_out(tmp_path / "p")
+    edited = ['CMD ["python3" "-m" "app"]', *HISTORY[1:]]
+    assert "Dockerfile" in shown(
+        baked_differences(plan, IMAGE, BUILT, Image(COPIES), lambda: edited), tmp_path / "p"
+    )
+    assert "Dockerfile" in shown(
+        baked_differences(plan, "sha256:" + "cd" * 32, BUILT, Image(COPIES)), tmp_path / "p"
+    )
+
+
+def test_a_newer_dockerignore_is_stale_when_some_file_was_taken_by_its_age(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    plan = checked_out(root)
+    at(root / "app" / "util.py", BUILT - 60)  # older than the image: not compared by content
+    found = shown(baked_differences(plan, IMAGE, BUILT, Image(COPIES), lambda: HISTORY), root)
+    assert found.get(".dockerignore") == NO_COPY
