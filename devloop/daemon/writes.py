@@ -84,9 +84,12 @@ class ContainerWrites:
             at, uid = facts if facts is not None else (time.time(), None)
             foreign = None if uid is None else foreign_owner(uid, self.me, self._tree_owner(text))
             digest = content_digest(text) if self.state.needs_digest(text) else None
-            change = Change(text, os.path.relpath(text, directory), at, services, foreign, digest=digest)
+            declared = context.plan.written_by(text)  # its service's command says it writes it
+            why = declared.reason if declared is not None else None
+            relative = os.path.relpath(text, directory)
+            change = Change(text, relative, at, services, foreign, digest=digest, declared=why)
             changes.append((path, change))
-        asked = [c.path for _, c in changes if c.foreign_owner is None]
+        asked = [c.path for _, c in changes if c.foreign_owner is None and c.declared is None]
         ignored = self.git.ignored(asked) if asked else set()
         for path, change in changes:
             if change.path in ignored:

@@ -108,24 +108,28 @@ class OutputNote:
     """A path under the bind mounts of some services that is (or looks like) what they write."""
 
     path: Path
-    services: tuple[str, ...]  # the services that mount it
+    services: tuple[str, ...]  # the services that mount it (or would act on it)
     reason: str
     always: bool  # devloop up never acts on it (else: not when the containers write it)
-    setting: str  # what makes it permanent
+    setting: str  # what makes it permanent ("" when the command that writes it does)
 
 
 def output_note(project: ProjectPlan, path: Path, ignored: bool, foreign: str | None) -> OutputNote | None:
     """What `devloop up` does with a changed path the containers may have written: never act on it
-    (its owner is not the host user, or it looks like output and git ignores it), or not act on it
-    when it changes as the services start; None for a path that does not look like output."""
+    (a service's command says it writes it, its owner is not the host user, or it looks like output
+    and git ignores it), or not act on it when it changes as the services start; None for a path
+    that does not look like output."""
     services = mounted_by(project.project, str(path))
     if not services:
         return None
     inside = os.path.relpath(path, project.project.directory)
     setting = f'ignore = ["{pattern_for(inside)}"] in devloop.toml'
-    anytime = output_anytime(inside, ignored, foreign)
+    declared = project.written_by(str(path))
+    anytime = output_anytime(inside, ignored, foreign, declared.reason if declared else None)
     if anytime is not None:
-        return OutputNote(path, services, f"container output ({anytime})", True, setting)
+        seeing = (*services, *(d.service for d in project.route([path]).decisions))
+        return OutputNote(path, tuple(dict.fromkeys(seeing)), f"container output: {anytime}", True,
+                          "" if declared else setting)  # fmt: skip
     looks = looks_like_output(inside)
     if looks is None:
         return None

@@ -22,6 +22,7 @@ from devloop.planning.strategy import (
     is_dependency_file,
     show,
 )
+from devloop.planning.written import Declared
 
 __all__ = [
     "DATA_STORES", "DEPENDENCY_FILES", "ChangePlan", "Decision", "ProjectPlan", "ServiceFacts", "ServicePlan",
@@ -86,6 +87,15 @@ class ProjectPlan:
         plan followed (a start script, package.json, a reloader's config: routed too)."""
         found = {str(p): is_dependency_file(str(p)) for p in self.project_files}
         return {**found, **dict.fromkeys(map(str, self.read_files), True)}
+
+    @cached_property
+    def declared(self) -> tuple[Declared, ...]:
+        return tuple(d for s in self.services for d in s.writes)
+
+    def written_by(self, text: str) -> Declared | None:
+        """The service whose own command says it writes this host path (its --logfile, the folder
+        its asset watcher builds into), or None."""
+        return next((d for d in self.declared if d.covers(text)), None)
 
     def action_group(self, name: str) -> object:
         """Services acted on by one compose command: a shared build, with the services that run

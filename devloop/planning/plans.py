@@ -23,6 +23,7 @@ from devloop.planning.live import LiveUpdate, pickup
 from devloop.planning.placement import Misplaced
 from devloop.planning.strategy import CopySources, context_copies, is_system_bind, show
 from devloop.planning.unread import Unread, unread_for
+from devloop.planning.written import Declared, declared_writes
 
 _LINE = re.compile(r":\d")  # a `file:line` citation
 
@@ -231,6 +232,15 @@ class ServicePlan:
             return None
         argv = self.trace.argv if self.trace is not None else self.process.argv
         return unread_for(argv, (self.verdict.program or "").split(" ")[0] or None)
+
+    @cached_property
+    def writes(self) -> tuple[Declared, ...]:
+        """What its own command says it writes under its binds: container output from the start."""
+        if self.trace is None:
+            return ()
+        binds = [b for b in self.service.binds if not is_system_bind(b, self.base)]
+        trace = self.trace
+        return declared_writes(self.name, trace.argv, trace.cwd, binds, trace.code_roots, self.cite)
 
     @cached_property
     def extra_texts(self) -> tuple[str, ...]:
