@@ -100,12 +100,13 @@ class ContainerWrites:
                 continue
             if verdict.pattern not in self.said:
                 self.said.add(verdict.pattern)
+                declared = context.plan.written_by(change.path) if change.declared else None
                 self.shared.emit(
                     events.ContainerOutput(
                         path=change.relative,
-                        services=list(verdict.services),
-                        reason=verdict.reason,
-                        setting=f'ignore = ["{verdict.pattern}"] in devloop.toml',
+                        services=[declared.service] if declared else list(verdict.services),
+                        reason=verdict.reason,  # a command that writes it needs no setting
+                        setting="" if declared else f'ignore = ["{verdict.pattern}"] in devloop.toml',
                     )
                 )
         return kept

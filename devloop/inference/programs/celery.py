@@ -12,7 +12,8 @@ without that line the log cannot tell.
 
 What it writes: `--logfile`/`-f` and `--pidfile` (worker, beat), the worker's `--statedb`/`-S`,
 beat's `--schedule`/`-s` (by default `celerybeat-schedule` in its folder, unless `--scheduler` names
-another, such as a database one), flower's `--db`; relative to `--workdir` when given."""
+another, such as a database one; also for a worker that runs beat with `-B`), flower's `--db`;
+relative to `--workdir` when given."""
 
 from __future__ import annotations
 
@@ -39,9 +40,12 @@ def subcommand(args: list[str]) -> str:
 def _writes(args: list[str]) -> list[Written]:
     sub = subcommand(args)
     chdir = (option_values(args, "--workdir") or ("",))[-1]
-    found = written(args, _WRITES.get(sub, {}), chdir)
-    scheduler = option_values(args, "-S", "--scheduler")
-    if sub == "beat" and not scheduler and not any(w.option in ("--schedule", "-s") for w in found):
+    beat = sub == "beat" or (sub == "worker" and ("-B" in args or "--beat" in args))  # embedded beat
+    found = written(args, {**_WRITES.get(sub, {}), **(_WRITES["beat"] if beat else {})}, chdir)
+    scheduler = (
+        option_values(args, "--scheduler") if sub == "worker" else option_values(args, "-S", "--scheduler")
+    )
+    if beat and not scheduler and not any(w.option in ("--schedule", "-s") for w in found):
         found.append(Written("its default --schedule", posixpath.join(chdir, "celerybeat-schedule")))
     return found
 
