@@ -48,6 +48,16 @@ OUTPUT_DIRS = {
     "htmlcov": "a coverage report",
     "coverage": "a coverage report",
 }
+# Folders of this name under public/ are what asset pipelines compile into (Sprockets and Propshaft
+# `assets:precompile`, Webpacker, Vite Ruby); public/ itself holds files people edit.
+PUBLIC_OUTPUT = {
+    "assets": "a folder of compiled assets",
+    "packs": "Webpacker's output folder",
+    "packs-test": "Webpacker's output folder",
+    "vite": "Vite's output folder",
+    "vite-dev": "Vite's output folder",
+    "vite-test": "Vite's output folder",
+}
 OUTPUT_SUFFIXES = {
     ".log": "a log file",
     ".pid": "a pid file",
@@ -78,6 +88,8 @@ def looks_like_output(relative: str) -> tuple[str, str] | None:
     name = parts[-1]
     for i, part in enumerate(parts[:-1]):
         what = OUTPUT_DIRS.get(part.lower())
+        if what is None and i and parts[i - 1] == "public" and part in PUBLIC_OUTPUT:
+            what = PUBLIC_OUTPUT[part]
         if what is not None:
             return f"in {what} ({part}/)", "/".join(parts[: i + 1]) + "/"
     lower = name.lower()
