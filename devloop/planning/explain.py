@@ -93,14 +93,21 @@ def _why_not(plan: ServicePlan, inside: str) -> str | None:
 
 
 def _unread(plan: ServicePlan, text: str) -> str | None:
-    """Why the service's process does not read this file under one of its code binds, or None."""
+    """Why the service's process does not read this file under one of its code binds, or baked
+    into its image, or None."""
     if plan.unread is None:
         return None
+    script = plan.unread.script_reason(text)
     for source, inside, _, _ in plan.code_binds:
         if text.startswith(inside):
-            reason = plan.unread.reason(relative(text, source))
+            reason = plan.unread.reason(relative(text, source)) or script
             return f"{reason}: an edit needs no restart" if reason else None
-    return None
+    context = plan.context_text
+    if script is None or context is None or not text.startswith(context + os.sep):
+        return None
+    inside = relative(text, context)
+    baked = plan.bakes(inside) and not plan.dockerignore.excludes(inside)
+    return f"baked but not run by this service's command ({script})" if baked else None
 
 
 @dataclass(frozen=True)
