@@ -164,7 +164,7 @@ def _with_other_scripts(plans: list[ServicePlan], facts: Mapping[str, ServiceFac
     runs: dict[str, list[str]] = {}
     names: dict[str, set[str]] = {}
     for plan in plans:
-        for start in plan.trace.start_files if plan.trace is not None and plan.configured == "auto" else ():
+        for start in plan.trace.start_files if plan.trace is not None else ():
             if start.script:
                 runs.setdefault(str(start.host), []).append(plan.name)
                 names.setdefault(str(start.host), {start.host.name})
