@@ -9,6 +9,8 @@ import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from devloop.inference.unwrap import options_given
+
 
 @dataclass(frozen=True)
 class ReloadVerdict:
@@ -69,17 +71,8 @@ def written(args: Sequence[str], options: Mapping[str, bool], chdir: str = "") -
     """The values of `options` (option -> whether it names a folder) in `args`, as `NAME VALUE` or
     `NAME=VALUE`, up to `--`; relative ones under `chdir` (the program's own change of folder).
     Not `-` (standard output), devices, nor a value with an unexpanded variable."""
-    found: list[Written] = []
-    for i, arg in enumerate(args):
-        if arg == "--":
-            break
-        key, eq, value = arg.partition("=")
-        if arg in options and i + 1 < len(args):
-            key, value = arg, args[i + 1]
-        elif not (eq and key in options):
-            continue
-        if value in ("", "-") or value.startswith(("/dev/", "/proc/")) or "$" in value:
-            continue
-        path = _PLACEHOLDER.sub("*", posixpath.join(chdir, value) if chdir else value)
-        found.append(Written(key, path, options[key]))
-    return found
+    return [
+        Written(key, _PLACEHOLDER.sub("*", posixpath.join(chdir, value) if chdir else value), options[key])
+        for key, value in options_given(args, options)
+        if value not in ("", "-") and not value.startswith(("/dev/", "/proc/")) and "$" not in value
+    ]
