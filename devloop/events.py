@@ -76,9 +76,9 @@ class ContainerOutput(Event):
 
     kind = "container_output"
     path: str
-    services: list[str]  # the services that mount it
+    services: list[str]  # the services that mount it, or the one whose command writes it
     reason: str
-    setting: str  # what makes it permanent, e.g. `ignore = ["logs/"]` in devloop.toml
+    setting: str  # what makes it permanent, e.g. `ignore = ["logs/"]` in devloop.toml; "" if nothing needs to
 
 
 @dataclass(frozen=True)

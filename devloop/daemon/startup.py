@@ -138,7 +138,7 @@ class Startup:
     ) -> tuple[dict[str, list[Stale]], dict[str, list[Stale]]]:
         """Per service: the build inputs that differ from its image; the bound files newer than its
         container (where an edit there may restart it); without the files the containers wrote."""
-        written = container_written(self.shared.context.project)
+        written = container_written(self.shared.context.plan)
         baked = {
             name: [s for s in stale if not written(str(s.path))]
             for name, stale in stale_builds(self.shared.engine, plans).items()

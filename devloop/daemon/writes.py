@@ -84,9 +84,12 @@ class ContainerWrites:
             at, uid = facts if facts is not None else (time.time(), None)
             foreign = None if uid is None else foreign_owner(uid, self.me, self._tree_owner(text))
             digest = content_digest(text) if self.state.needs_digest(text) else None
-            change = Change(text, os.path.relpath(text, directory), at, services, foreign, digest=digest)
+            declared = context.plan.written_by(text)  # its service's command says it writes it
+            why = declared.reason if declared is not None else None
+            relative = os.path.relpath(text, directory)
+            change = Change(text, relative, at, services, foreign, digest=digest, declared=why)
             changes.append((path, change))
-        asked = [c.path for _, c in changes if c.foreign_owner is None]
+        asked = [c.path for _, c in changes if c.foreign_owner is None and c.declared is None]
         ignored = self.git.ignored(asked) if asked else set()
         for path, change in changes:
             if change.path in ignored:
@@ -97,12 +100,13 @@ class ContainerWrites:
                 continue
             if verdict.pattern not in self.said:
                 self.said.add(verdict.pattern)
+                declared = context.plan.written_by(change.path) if change.declared else None
                 self.shared.emit(
                     events.ContainerOutput(
                         path=change.relative,
-                        services=list(verdict.services),
-                        reason=verdict.reason,
-                        setting=f'ignore = ["{verdict.pattern}"] in devloop.toml',
+                        services=[declared.service] if declared else list(verdict.services),
+                        reason=verdict.reason,  # a command that writes it needs no setting
+                        setting="" if declared else f'ignore = ["{verdict.pattern}"] in devloop.toml',
                     )
                 )
         return kept

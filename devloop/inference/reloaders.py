@@ -9,7 +9,7 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from devloop.inference.programs import frontend, rails
+from devloop.inference.programs import celery, frontend, rails
 from devloop.inference.unwrap import PYTHON, option_values, peel, python_target, split_command
 from devloop.inference.unwrap import positionals as _positionals
 from devloop.inference.verdict import Handler as _Handler
@@ -23,7 +23,6 @@ __all__ = ["ReloadVerdict", "detect_reload", "known_program", "split_command"]
 
 _VALUE_OPTIONS = {
     "flask": "-A --app -e --env-file",
-    "celery": "-A --app -b --broker --result-backend --loader --config --workdir",
     "watchfiles": "--ignore-paths --target-type --filter --args --verbosity"
     " --sigint-timeout --grace-period --sigkill-timeout",
     "node": "-r --require --import --loader --experimental-loader --watch-path -e --eval -p --print",
@@ -127,7 +126,7 @@ def _django(name: str, args: list[str], env: Mapping[str, str]) -> ReloadVerdict
 
 
 def _celery(name: str, args: list[str], env: Mapping[str, str]) -> ReloadVerdict:
-    sub = next((args[i] for i in _positionals(args, _VALUE_OPTIONS["celery"].split())), "")
+    sub = celery.subcommand(args)
     return _no(f"celery {sub}") if sub in ("worker", "beat") else _unknown(["celery", sub] if sub else [name])
 
 

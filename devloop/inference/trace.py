@@ -39,6 +39,7 @@ class StartFile:
     host: Path
     action: Action
     reason: str  # follows the file's name: "start is ..."
+    script: bool = False  # a shell script the container runs as its command (not a config it reads)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Trace:
     start_files: tuple[StartFile, ...] = ()
     code_roots: tuple[PurePosixPath, ...] = ()  # where the process imports its code from
     env_note: str = ""  # where the deciding environment variable was set
+    followed: bool = True  # it reached the program that runs (no script it could not read or follow)
 
     @property
     def where(self) -> str:
@@ -90,16 +92,16 @@ class _Tracer:
         """How a file is named in citations: its host path, or where in which image it is."""
         return shown(file.host, self.base) if file.image is None else f"image {file.image}:{file.container}"
 
-    def at_start(self, file: SourceFile, what: str) -> None:
+    def at_start(self, file: SourceFile, what: str, script: bool = False) -> None:
         if file.bind is not None:
             reason = f" is {what}, bind-mounted at {file.container}: the container reads it only at start"
-            self.start_files.append(StartFile(file.host, Action.RESTART, reason))
+            self.start_files.append(StartFile(file.host, Action.RESTART, reason, script))
         elif file.copy is not None:
             copy = file.copy
             written = f"{copy.instruction} {' '.join(copy.sources)} {copy.raw_destination}"
             how = f"`{written}` ({self.dockerfile}:{copy.line})"
             reason = f" is {what}, copied to {file.container} by {how}: the container uses that copy"
-            self.start_files.append(StartFile(file.host, Action.REBUILD, reason))
+            self.start_files.append(StartFile(file.host, Action.REBUILD, reason, script))
 
     def script(
         self, run: ScriptRun, steps: list[str], args: Sequence[str], file: str | None
@@ -181,6 +183,7 @@ def trace_process(
     return Trace(
         tuple(argv), cwd, verdict, tuple(steps), tuple(dict.fromkeys(tracer.wanted)),
         tuple(dict.fromkeys(tracer.start_files)), _code_roots(argv, tracer.env, cwd), note,
+        not tracer.why and not tracer.wanted,
     )  # fmt: skip
 
 
@@ -216,9 +219,10 @@ def _step(tracer: _Tracer, argv: list[str], steps: list[str], seen: set[str]) ->
         return None
     seen.add(file.container)
     name = tracer.cite(file)
-    tracer.at_start(file, "the start script")
     first = file.text.split("\n", 1)[0]
-    if first.startswith("#!") and not any(posixpath.basename(w) in SHELLS for w in first[2:].split()):
+    shell = not first.startswith("#!") or any(posixpath.basename(w) in SHELLS for w in first[2:].split())
+    tracer.at_start(file, "the start script", script=shell)
+    if not shell:
         tracer.why = f"runs {name}, a `{first[2:].strip()}` script; devloop cannot tell whether it reloads"
         return None
     return tracer.script(run_script(file.text, tracer.env, argv[1:], argv[0]), steps, argv[1:], name)

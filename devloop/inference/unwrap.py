@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from devloop.inference.shell.run import ScriptRun, run_script
 
@@ -74,18 +74,23 @@ def positionals(args: list[str], takes_value: Sequence[str] = ()) -> list[int]:
     return found
 
 
-def option_values(args: list[str], *names: str) -> tuple[str, ...]:
+def option_values(args: Sequence[str], *names: str) -> tuple[str, ...]:
     """Values of `NAME VALUE` and `NAME=VALUE` options, up to `--`."""
-    found: list[str] = []
+    return tuple(value for _, value in options_given(args, names))
+
+
+def options_given(args: Sequence[str], names: Collection[str]) -> list[tuple[str, str]]:
+    """(name, value) of the `NAME VALUE` and `NAME=VALUE` options among `names`, up to `--`."""
+    found: list[tuple[str, str]] = []
     for i, arg in enumerate(args):
         if arg == "--":
             break
         key, eq, value = arg.partition("=")
         if arg in names and i + 1 < len(args):
-            found.append(args[i + 1])
+            found.append((arg, args[i + 1]))
         elif eq and key in names:
-            found.append(value)
-    return tuple(found)
+            found.append((key, value))
+    return found
 
 
 def peel(args: list[str], env: dict[str, str], known: Callable[[str], bool]) -> list[str] | None:

@@ -20,12 +20,11 @@ from devloop.adapters.image_reads import image_digests
 from devloop.errors import EngineError
 from devloop.load.manifest import build_files, build_key, entry, stat_file
 from devloop.model.ignore import NOISE_DIRS, noise_reason
-from devloop.model.project import Project
 from devloop.planning.catchup import Stale
 from devloop.planning.copymap import image_paths
 from devloop.planning.history import built_from
 from devloop.planning.output import foreign_owner, looks_like_output, mounted_by
-from devloop.planning.planner import ServicePlan
+from devloop.planning.planner import ProjectPlan, ServicePlan
 
 _DOCKER_TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$")
 SLACK_S = 1.0  # file systems and the engine's clock may round times
@@ -180,10 +179,12 @@ def _dockerfile_built(path: str, target: str | None, history: History) -> bool:
         return False
 
 
-def container_written(project: Project) -> Callable[[str], bool]:
-    """Whether a file was written by the containers, as far as its name and owner tell without
-    devloop having watched it: under a bind mount of some service, and it looks like output (a
-    log, a cache, ...) or neither the host user nor the project folder's owner owns it."""
+def container_written(plan: ProjectPlan) -> Callable[[str], bool]:
+    """Whether a file was written by the containers, as far as the commands, its name and owner
+    tell without devloop having watched it: under a bind mount of some service, and a service's
+    command says it writes it, or it looks like output (a log, a cache, ...), or neither the host
+    user nor the project folder's owner owns it."""
+    project = plan.project
     me = user_id()
     directory = str(project.directory)
     tree = file_owner(directory)
@@ -191,7 +192,7 @@ def container_written(project: Project) -> Callable[[str], bool]:
     def written(path: str) -> bool:
         if not mounted_by(project, path):
             return False
-        if looks_like_output(os.path.relpath(path, directory)) is not None:
+        if plan.written_by(path) is not None or looks_like_output(os.path.relpath(path, directory)):
             return True
         facts = file_owner(path)
         return facts is not None and foreign_owner(facts[1], me, tree[1] if tree else None) is not None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from devloop.model.ignore import IgnoreRules
@@ -16,12 +15,12 @@ from devloop.model.project import Action, Bind, Strategy
 from devloop.planning.plans import ServicePlan
 from devloop.planning.strategy import (
     DEPENDENCY_FILES,
-    WATCH_ACTIONS,
     clause,
     copy_text,
     is_dependency_file,
     show,
 )
+from devloop.planning.watch_rules import by_watch_rules
 
 _SEP = os.sep
 
@@ -166,7 +165,7 @@ def _decide(plan: ServicePlan, text: str, name: str) -> tuple[Action, str] | Non
         action = Action.REBUILD if service.build else Action.RESTART
         return action, f"{name} matches rebuild_on in the settings"
     if service.watch_rules and plan.configured == "auto":
-        covered, outcome = _by_watch_rules(plan, text, name)
+        covered, outcome = by_watch_rules(plan, text, name)
         if covered:  # Compose Watch skips what the build context's .dockerignore excludes
             in_context = plan.context_text is not None and _under(text, plan.context_text)
             return outcome if not in_context or _kept(plan, text) is not None else None
@@ -191,6 +190,8 @@ def _decide(plan: ServicePlan, text: str, name: str) -> tuple[Action, str] | Non
             return _bound(plan, bind, shown, text == source, text, name)
     baked = _baked(plan, text)
     if baked is not None:
+        if plan.unread is not None and plan.unread.script_reason(text):
+            return None  # another service's start script: baked, never run here (see explain.py)
         if _is_dependency(plan, text, name):
             return Action.REBUILD, f"{baked} is a dependency file in the build context"
         if plan.strategy is Strategy.SYNC and not (service.watch_rules and plan.configured == "auto"):
@@ -279,7 +280,7 @@ def _bound(
     in_scope = scope is None or scope.covers(_container_path(bind, text))
     action, suffix = _bind_outcome(plan, shown, in_scope)
     if action is Action.RESTART and not single_file and plan.unread is not None:
-        if plan.unread.reason(relative(text, str(bind.source))):
+        if plan.unread.reason(relative(text, str(bind.source))) or plan.unread.script_reason(text):
             return None  # the process does not read it (see explain.quiet_paths)
     return action, name + suffix
 
@@ -324,22 +325,3 @@ def _work_out(plan: ServicePlan, shown: str, in_scope: bool) -> tuple[Action, st
 
 def _container_path(bind: Bind, text: str) -> PurePosixPath:
     return bind.target.joinpath(*relative(text, str(bind.source)).split(_SEP))
-
-
-def _by_watch_rules(plan: ServicePlan, text: str, name: str) -> tuple[bool, tuple[Action, str] | None]:
-    """(whether a develop.watch rule covers the path, the strongest action of those not ignoring it)."""
-    rules = plan.service.watch_rules
-    covering = [(i, r) for i, r in enumerate(rules) if _under(text, str(r.path))]
-    outcomes = [
-        (WATCH_ACTIONS.get(r.action, Action.RESTART),
-         f"{name} is under its develop.watch rule `{r.action}` of {r.path.name}"
-         + (f" ({plan.where[f'watch:{i}']})" if f"watch:{i}" in plan.where else ""))
-        for i, r in covering
-        if not (r.ignore and _rule_ignore(r.ignore).excludes(relative(text, str(r.path))))
-    ]  # fmt: skip
-    return bool(covering), max(outcomes, key=lambda o: o[0]) if outcomes else None
-
-
-@lru_cache(maxsize=256)
-def _rule_ignore(patterns: tuple[str, ...]) -> IgnoreRules:
-    return IgnoreRules(patterns)

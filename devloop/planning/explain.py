@@ -93,14 +93,21 @@ def _why_not(plan: ServicePlan, inside: str) -> str | None:
 
 
 def _unread(plan: ServicePlan, text: str) -> str | None:
-    """Why the service's process does not read this file under one of its code binds, or None."""
+    """Why the service's process does not read this file under one of its code binds, or baked
+    into its image, or None."""
     if plan.unread is None:
         return None
+    script = plan.unread.script_reason(text)
     for source, inside, _, _ in plan.code_binds:
         if text.startswith(inside):
-            reason = plan.unread.reason(relative(text, source))
+            reason = plan.unread.reason(relative(text, source)) or script
             return f"{reason}: an edit needs no restart" if reason else None
-    return None
+    context = plan.context_text
+    if script is None or context is None or not text.startswith(context + os.sep):
+        return None
+    inside = relative(text, context)
+    baked = plan.bakes(inside) and not plan.dockerignore.excludes(inside)
+    return f"baked but not run by this service's command ({script})" if baked else None
 
 
 @dataclass(frozen=True)
@@ -108,24 +115,28 @@ class OutputNote:
     """A path under the bind mounts of some services that is (or looks like) what they write."""
 
     path: Path
-    services: tuple[str, ...]  # the services that mount it
+    services: tuple[str, ...]  # the services that mount it (or would act on it)
     reason: str
     always: bool  # devloop up never acts on it (else: not when the containers write it)
-    setting: str  # what makes it permanent
+    setting: str  # what makes it permanent ("" when the command that writes it does)
 
 
 def output_note(project: ProjectPlan, path: Path, ignored: bool, foreign: str | None) -> OutputNote | None:
     """What `devloop up` does with a changed path the containers may have written: never act on it
-    (its owner is not the host user, or it looks like output and git ignores it), or not act on it
-    when it changes as the services start; None for a path that does not look like output."""
+    (a service's command says it writes it, its owner is not the host user, or it looks like output
+    and git ignores it), or not act on it when it changes as the services start; None for a path
+    that does not look like output."""
     services = mounted_by(project.project, str(path))
     if not services:
         return None
     inside = os.path.relpath(path, project.project.directory)
     setting = f'ignore = ["{pattern_for(inside)}"] in devloop.toml'
-    anytime = output_anytime(inside, ignored, foreign)
+    declared = project.written_by(str(path))
+    anytime = output_anytime(inside, ignored, foreign, declared.reason if declared else None)
     if anytime is not None:
-        return OutputNote(path, services, f"container output ({anytime})", True, setting)
+        seeing = (*services, *(d.service for d in project.route([path]).decisions))
+        return OutputNote(path, tuple(dict.fromkeys(seeing)), f"container output: {anytime}", True,
+                          "" if declared else setting)  # fmt: skip
     looks = looks_like_output(inside)
     if looks is None:
         return None

@@ -4,6 +4,8 @@ whether the host user owns it, whether git ignores it) come in as values, and th
 devloop's own actions are told to `Writes` as they happen.
 
 A change is container output when (any of):
+- a service's own command says it writes there (`--logfile=logs/celery.log`, `--outdir=public/assets`:
+  see written.py), from its first start;
 - its owner is not the host user running devloop (nor the owner of the tree it is in);
 - it was written during or right after devloop started, restarted or rebuilt a service that mounts
   it, and it looks like output (a log, a cache, ...) or git ignores it;
@@ -46,6 +48,16 @@ OUTPUT_DIRS = {
     "htmlcov": "a coverage report",
     "coverage": "a coverage report",
 }
+# Folders of this name under public/ are what asset pipelines compile into (Sprockets and Propshaft
+# `assets:precompile`, Webpacker, Vite Ruby); public/ itself holds files people edit.
+PUBLIC_OUTPUT = {
+    "assets": "a folder of compiled assets",
+    "packs": "Webpacker's output folder",
+    "packs-test": "Webpacker's output folder",
+    "vite": "Vite's output folder",
+    "vite-dev": "Vite's output folder",
+    "vite-test": "Vite's output folder",
+}
 OUTPUT_SUFFIXES = {
     ".log": "a log file",
     ".pid": "a pid file",
@@ -76,6 +88,8 @@ def looks_like_output(relative: str) -> tuple[str, str] | None:
     name = parts[-1]
     for i, part in enumerate(parts[:-1]):
         what = OUTPUT_DIRS.get(part.lower())
+        if what is None and i and parts[i - 1] == "public" and part in PUBLIC_OUTPUT:
+            what = PUBLIC_OUTPUT[part]
         if what is not None:
             return f"in {what} ({part}/)", "/".join(parts[: i + 1]) + "/"
     lower = name.lower()
@@ -104,11 +118,14 @@ def mounted_by(project: Project, text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def output_anytime(relative: str, ignored: bool, foreign: str | None) -> str | None:
-    """Why a change is container output whenever it happens (no action of devloop needed): its owner
-    is not the host user, or it looks like output and git ignores it."""
-    if foreign:
-        return foreign
+def output_anytime(
+    relative: str, ignored: bool, foreign: str | None, declared: str | None = None
+) -> str | None:
+    """Why a change is container output whenever it happens (no action of devloop needed): a
+    service's command says it writes it, its owner is not the host user, or it looks like output
+    and git ignores it."""
+    if declared or foreign:
+        return declared or foreign
     looks = looks_like_output(relative)
     return f"{looks[0]}, and git ignores it" if ignored and looks is not None else None
 
@@ -130,6 +147,7 @@ class Change:
     foreign_owner: str | None = None  # "owned by uid 0, not by you (uid 1000)", or None
     ignored: bool = False  # git ignores it
     digest: str | None = None  # of its content, for a path that made devloop act before (small files)
+    declared: str | None = None  # "written by worker's command: --logfile=...", see written.py
 
 
 @dataclass(frozen=True)
@@ -220,7 +238,7 @@ class Writes:
     def _reason(self, change: Change) -> str | None:
         if not change.mounted_by:
             return None  # no container can write it
-        anytime = output_anytime(change.relative, change.ignored, change.foreign_owner)
+        anytime = output_anytime(change.relative, change.ignored, change.foreign_owner, change.declared)
         if anytime is not None:
             return anytime
         looks = looks_like_output(change.relative)

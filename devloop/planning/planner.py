@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from devloop.model.ignore import IgnoreRules
 from devloop.model.project import Bind, Project, Service
@@ -22,6 +22,8 @@ from devloop.planning.strategy import (
     is_dependency_file,
     show,
 )
+from devloop.planning.unread import other_scripts
+from devloop.planning.written import Declared
 
 __all__ = [
     "DATA_STORES", "DEPENDENCY_FILES", "ChangePlan", "Decision", "ProjectPlan", "ServiceFacts", "ServicePlan",
@@ -87,6 +89,15 @@ class ProjectPlan:
         found = {str(p): is_dependency_file(str(p)) for p in self.project_files}
         return {**found, **dict.fromkeys(map(str, self.read_files), True)}
 
+    @cached_property
+    def declared(self) -> tuple[Declared, ...]:
+        return tuple(d for s in self.services for d in s.writes)
+
+    def written_by(self, text: str) -> Declared | None:
+        """The service whose own command says it writes this host path (its --logfile, the folder
+        its asset watcher builds into), or None."""
+        return next((d for d in self.declared if d.covers(text)), None)
+
     def action_group(self, name: str) -> object:
         """Services acted on by one compose command: a shared build, with the services that run
         the image it builds."""
@@ -136,6 +147,7 @@ def plan_project(
         replace(plan, build_group=tuple(groups[_group_key(plan.service)])) if plan.service.build else plan
         for plan in plans
     ]
+    plans = _with_other_scripts(plans, facts)
     files = frozenset({*project.compose_files, *project.env_files, *extra_project_files} - {Path("-")})
     read = frozenset(
         f.host for found in facts.values() for f in found.files.values() if f is not None and f.image is None
@@ -143,6 +155,36 @@ def plan_project(
     result = ProjectPlan(project, tuple(plans), files, IgnoreRules(settings.ignore), read - files, users)
     result.watch_index  # noqa: B018 - built once here, not on the first batch
     return result
+
+
+def _with_other_scripts(plans: list[ServicePlan], facts: Mapping[str, ServiceFacts]) -> list[ServicePlan]:
+    """Tell each service whose command devloop followed to its program the shell start scripts the
+    others run, which it does not (unread.other_scripts): an edit of one acts only on those that run
+    it, not on the images that merely carry it."""
+    runs: dict[str, list[str]] = {}
+    names: dict[str, set[str]] = {}
+    for plan in plans:
+        for start in plan.trace.start_files if plan.trace is not None else ():
+            if start.script:
+                runs.setdefault(str(start.host), []).append(plan.name)
+                names.setdefault(str(start.host), {start.host.name})
+    if not runs:
+        return plans
+    for found in facts.values():  # the names the scripts have in the containers (`/start-worker`)
+        for file in found.files.values():
+            if file is not None and str(file.host) in names:
+                names[str(file.host)].add(PurePosixPath(file.container).name)
+    shared = {path: tuple(who) for path, who in runs.items()}
+    return [
+        replace(plan, other_scripts=other_scripts(shared, names, plan.name, _texts(facts.get(plan.name))))
+        if plan.trace is not None and plan.trace.followed and plan.configured == "auto"
+        else plan
+        for plan in plans
+    ]
+
+
+def _texts(facts: ServiceFacts | None) -> list[str]:
+    return [f.text for f in facts.files.values() if f is not None] if facts is not None else []
 
 
 def _group_key(service: Service) -> object:

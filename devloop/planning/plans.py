@@ -23,6 +23,7 @@ from devloop.planning.live import LiveUpdate, pickup
 from devloop.planning.placement import Misplaced
 from devloop.planning.strategy import CopySources, context_copies, is_system_bind, show
 from devloop.planning.unread import Unread, unread_for
+from devloop.planning.written import Declared, declared_writes
 
 _LINE = re.compile(r":\d")  # a `file:line` citation
 
@@ -71,6 +72,8 @@ class ServicePlan:
     included: Mapping[Path, Path] = field(default_factory=dict, compare=False)  # see ServiceFacts
     data_binds: tuple[Bind, ...] = ()  # binds that hold data, not code: changes under them are nothing
     live_update: bool = True  # false in the settings: baked edits are rebuilt
+    # other services' shell start scripts its process never runs (host path -> who runs them)
+    other_scripts: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     @property
     def name(self) -> str:
@@ -177,7 +180,8 @@ class ServicePlan:
     def leaf_texts(self) -> frozenset[str]:
         """Paths that are special in themselves: the build inputs, the bind sources, start files."""
         found = self.input_texts | {source for source, *_ in self.code_binds} | frozenset(self.start_files)
-        return found | frozenset(self.included_texts) | frozenset(self.mounted_file_texts)
+        found |= frozenset(self.included_texts) | frozenset(self.other_scripts)
+        return found | frozenset(self.mounted_file_texts)
 
     @cached_property
     def mounted_file_texts(self) -> dict[str, MountedFile]:
@@ -230,7 +234,16 @@ class ServicePlan:
         if self.configured != "auto" or self.strategy is Strategy.NONE:
             return None
         argv = self.trace.argv if self.trace is not None else self.process.argv
-        return unread_for(argv, (self.verdict.program or "").split(" ")[0] or None)
+        return unread_for(argv, (self.verdict.program or "").split(" ")[0] or None, self.other_scripts)
+
+    @cached_property
+    def writes(self) -> tuple[Declared, ...]:
+        """What its own command says it writes under its binds: container output from the start."""
+        if self.trace is None:
+            return ()
+        binds = [b for b in self.service.binds if not is_system_bind(b, self.base)]
+        trace = self.trace
+        return declared_writes(self.name, trace.argv, trace.cwd, binds, trace.code_roots, self.cite)
 
     @cached_property
     def extra_texts(self) -> tuple[str, ...]:

@@ -1,5 +1,7 @@
 """Files a running service does not read: documentation, version-control, CI and editor settings,
-and tests (for a process that is not a test runner). An edit of one needs no restart. Pure.
+tests (for a process that is not a test runner), and the shell start scripts other services run as
+their command (baked into its image or under its binds, but never run by its own). An edit of one
+needs no restart, and no rebuild of an image that only carries it. Pure.
 
 Never for a file the process is known to read: start scripts and configs are decided before this
 rule, a program that reads such files (a docs server, a test runner) turns its kind off, and a
@@ -9,8 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 # kind -> (folder names, file-name regex, programs that do read them)
 _KINDS: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
@@ -79,6 +81,15 @@ class Unread:
     program: str
     kinds: tuple[str, ...]
     named: frozenset[str] = frozenset()
+    # the shell start scripts of other services (host path -> who runs them) it does not run
+    scripts: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+
+    def script_reason(self, text: str) -> str | None:
+        """Why the process never reads this host file: it is another service's start script."""
+        runners = self.scripts.get(text)
+        if not runners:
+            return None
+        return f"it is the start script of {' and '.join(runners)}; this service runs {self.program}, not it"
 
     def folder_reason(self, relative_folder: str) -> str | None:
         """Why no file under this folder (relative to a bind source, "." for the source) is read."""
@@ -110,16 +121,39 @@ _NAMES = {kind: re.compile(regex).search for kind, (_, regex, _) in _KINDS.items
 _WORD = re.compile(r"[A-Za-z0-9_.-]+")
 
 
-def unread_for(argv: Iterable[str], program: str | None = None) -> Unread | None:
+def unread_for(
+    argv: Iterable[str], program: str | None = None, scripts: Mapping[str, tuple[str, ...]] | None = None
+) -> Unread | None:
     """What the process running `argv` does not read; None when it may read all of it (it is a
-    docs server and a test runner, or nothing is known of what it runs)."""
+    docs server and a test runner, or nothing is known of what it runs). `scripts`: the other
+    services' start scripts it does not run (see other_scripts)."""
     argv = tuple(argv)
     if not argv:
         return None
     programs = {os.path.basename(token).lower() for token in argv[:4]}
     words = {w.lower() for token in argv for part in re.split(r"[/.:=]", token) for w in _WORD.findall(part)}
     kinds = tuple(kind for kind, (_, _, readers) in _KINDS.items() if not programs & readers)
-    if not kinds:
+    if not kinds and not scripts:
         return None
     named = frozenset(w for w in words if any(w in _KINDS[k][0] for k in _KINDS))
-    return Unread(f"`{program or os.path.basename(argv[0])}`", kinds, named)
+    return Unread(f"`{program or os.path.basename(argv[0])}`", kinds, named, scripts or {})
+
+
+def other_scripts(
+    runs: Mapping[str, tuple[str, ...]], names: Mapping[str, Iterable[str]], service: str, read: Iterable[str]
+) -> dict[str, tuple[str, ...]]:
+    """The shell start scripts other services run (`runs`: host path -> those services) that this
+    service's process never reads: not its own, and named (`names`: the script's file names, on the
+    host and in the containers) in none of the files it read to follow its command (`read`), where
+    it might call one before its program."""
+    texts = list(read)
+    return {
+        path: who
+        for path, who in runs.items()
+        if service not in who
+        and not any(_mentions(text, name) for name in names.get(path, ()) for text in texts)
+    }
+
+
+def _mentions(text: str, name: str) -> bool:
+    return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", text) is not None

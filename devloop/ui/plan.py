@@ -168,8 +168,9 @@ def render_change_plan(
             out.print(f"[bold underline]{shown(path, base, dot=True)}[/]")
         note = outputs.get(path)
         if note is not None and note.always:
+            permanent = f" (to make it permanent: {note.setting})" if note.setting else ""
             out.print(f"{', '.join(note.services)}: nothing - {path.name} is {note.reason}; devloop up never "
-                      f"acts on it (to make it permanent: {note.setting})")  # fmt: skip
+                      f"acts on it{permanent}")  # fmt: skip
             continue
         _render_one(plan, plan.route([path]), [path], out)
         if note is not None:

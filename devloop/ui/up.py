@@ -71,6 +71,8 @@ def describe(event: events.Event) -> str | None:
     if isinstance(event, events.CatchUp):
         return f"{event.service}: catch-up {event.action}: {event.reason}"
     if isinstance(event, events.ContainerOutput):
+        if not event.setting:  # its writer's command names it: permanent already
+            return f"{event.path}: {event.reason}; devloop never acts on it"
         return (
             f"{event.path}: written by {', '.join(event.services)} ({event.reason}); devloop does not "
             f"act on it (to make this permanent: {event.setting})"

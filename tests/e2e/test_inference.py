@@ -80,11 +80,9 @@ def test_start_scripts_copied_into_the_image(tmp_path: Path) -> None:
         ("project/static/site.css", {"django": "restart", "celeryworker": "restart", "celerybeat": "restart"},
          {"django": "outside what `uvicorn` watches (*.py, *.html in /app; compose/local/django/start:9"}),
         # django's own start script: only django runs it; the Celery services of the same build get
-        # the file through their bind (a restart), not a rebuild of their images
-        ("compose/local/django/start",
-         {"django": "rebuild", "celeryworker": "restart", "celerybeat": "restart"},
-         {"django": f"start is the start script, {copied}: the container uses that copy",
-          "celerybeat": "not rebuilt with django (same build): it gets the edit by a restart"}),
+        # the file through their bind but never run it: nothing for them
+        ("compose/local/django/start", {"django": "rebuild"},
+         {"django": f"start is the start script, {copied}: the container uses that copy"}),
         ("compose/production/django/entrypoint", rebuild, dict.fromkeys(rebuild, entry)),
         ("requirements/local.txt", rebuild, {}),
     ])  # fmt: skip
@@ -170,8 +168,8 @@ def test_dockerfile_commands_targets_and_wrappers(tmp_path: Path) -> None:
         ("src/notes.txt", {**main, "dev": "restart", "wrapped": "restart"},
          {"dev": "outside what `uvicorn` watches (*.py in /app; Dockerfile:10 CMD",
           "wrapped": "outside what `uvicorn` watches (*.py in /app/src; docker-entrypoint.sh:8"}),
-        ("docker-entrypoint.sh",  # baked copies it in live (it does not run it); the others' images bake it
-         {**dict.fromkeys(("dev", "prod_mounted", "wrapped", "shell"), "rebuild"), "baked": "sync"},
+        ("docker-entrypoint.sh",  # the others' images bake it too, but only wrapped runs it
+         {"wrapped": "rebuild"},
          {"wrapped": "the start script, copied to /app/docker-entrypoint.sh by `COPY . .` (Dockerfile:5)"}),
     ])  # fmt: skip
 

@@ -4,14 +4,18 @@ themselves when a source changes, so a source edit needs nothing from devloop.
 Dev servers: `react-scripts start`, `webpack serve` / `webpack-dev-server`, `ng serve`,
 `vue-cli-service serve`, `nuxt dev`, `astro dev`. Watchers: `webpack --watch`, `esbuild --watch`,
 `tailwindcss --watch`, `sass --watch`, `tsc --watch`, `postcss --watch`, `ng build --watch`.
-Without their dev subcommand or watch flag they build once and exit, which does not reload."""
+Without their dev subcommand or watch flag they build once and exit, which does not reload.
+
+What their command lines say they build into: esbuild `--outdir`/`--outfile`, tailwindcss and postcss
+`-o/--output` (postcss `-d/--dir`), sass `SRC:DEST` or `INPUT OUTPUT`, webpack `-o/--output-path`, tsc
+`--outDir`/`--outFile`, vite `--outDir`, ng `--output-path`, vue-cli-service `--dest`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from devloop.inference.unwrap import positionals
-from devloop.inference.verdict import Handler, ReloadVerdict, no, unknown
+from devloop.inference.verdict import Handler, ReloadVerdict, Writes, Written, no, unknown, written
 
 _WATCH_FLAGS = ("--watch", "-w")
 
@@ -79,4 +83,35 @@ HANDLERS: dict[str, Handler] = {
     "sass": _tool("", "", True, ("--watch",)),
     "tsc": _tool("", "", True),
     "postcss": _tool("", "", True),
+}
+
+
+_SASS_VALUES = "-I --load-path -s --style --source-map-urls --pkg-importer".split()
+
+
+def _sass(args: list[str]) -> list[Written]:
+    """`sass [--watch] SRC:DEST ...` (DEST a folder unless it names a .css file), or `sass IN OUT`."""
+    found = [args[i] for i in positionals(args, _SASS_VALUES)]
+    pairs = [a.partition(":") for a in found if ":" in a]
+    if pairs:
+        return [Written("SRC:DEST", dest, not dest.endswith(".css")) for _, _, dest in pairs if dest]
+    return [Written("OUTPUT", found[1])] if len(found) == 2 else []
+
+
+def _options(options: dict[str, bool]) -> Writes:
+    return lambda args: written(args, options)
+
+
+_OUTPUT = {"-o": False, "--output": False}
+WRITES: dict[str, Writes] = {
+    "esbuild": _options({"--outdir": True, "--outfile": False, "--metafile": False}),
+    "tailwindcss": _options(_OUTPUT),
+    "postcss": _options({**_OUTPUT, "-d": True, "--dir": True}),
+    "sass": _sass,
+    "webpack": _options({"-o": True, "--output-path": True}),
+    "webpack-cli": _options({"-o": True, "--output-path": True}),
+    "tsc": _options({"--outDir": True, "--outFile": False, "--out": False}),
+    "vite": _options({"--outDir": True}),
+    "ng": _options({"--output-path": True}),
+    "vue-cli-service": _options({"--dest": True}),
 }

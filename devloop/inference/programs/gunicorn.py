@@ -2,7 +2,8 @@
 else ./gunicorn.conf.py) and whether it turns `reload` on, also from an environment variable
 (`reload = os.getenv("RELOAD", "false") == "true"`). gunicorn chdirs to `--chdir` (default: its
 working directory) and puts it first on sys.path before it loads the config (gunicorn/app/base.py
-`load_config`), so a module is found there first, then on PYTHONPATH."""
+`load_config`), so a module is found there first, then on PYTHONPATH. Its command line also says
+what it writes (log and pid files, relative to `--chdir`); hypercorn takes the same options."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from devloop.inference.unwrap import option_values, split_command
+from devloop.inference.verdict import Writes, Written, written
 
 
 @dataclass(frozen=True)
@@ -155,3 +157,19 @@ def _dotted(node: ast.expr) -> str:
     if isinstance(node, ast.Attribute):
         return f"{_dotted(node.value)}.{node.attr}"
     return ""
+
+
+_WRITES = {
+    "--access-logfile": False,
+    "--error-logfile": False,
+    "--log-file": False,
+    "-p": False,
+    "--pid": False,
+}
+
+
+def _writes(args: list[str]) -> list[Written]:
+    return written(args, _WRITES, (option_values(args, "--chdir") or ("",))[-1])
+
+
+WRITES: dict[str, Writes] = {"gunicorn": _writes, "hypercorn": _writes}

@@ -6,7 +6,11 @@ false` (Rails 7.1+) or `config.cache_classes = true` in config/environments/deve
 environment is RAILS_ENV, else RACK_ENV, else development. Puma itself never reloads: it does so
 only as the server of a Rails app in development. Sidekiq wraps each job in the Rails reloader from
 Sidekiq 5 on Rails 5 (lib/sidekiq/rails.rb: `Sidekiq::Rails::Reloader`, used unless cache_classes),
-so it reloads between jobs only then; elsewhere (plain Ruby, older versions) it does not."""
+so it reloads between jobs only then; elsewhere (plain Ruby, older versions) it does not.
+
+What their command lines say they write: `rails server -P/--pid`, puma's `--pidfile`, `-S/--state`
+and `--redirect-stdout/--redirect-stderr` (relative to its `--dir`), Sidekiq's `-L/--logfile` and
+`-P/--pidfile`."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from devloop.inference.unwrap import option_values, positionals
-from devloop.inference.verdict import Handler, ReloadVerdict, no, unknown
+from devloop.inference.verdict import Handler, ReloadVerdict, Writes, Written, no, unknown, written
 
 RELOADED = ("app", "config/routes.rb", "config/locales")  # what the Rails reloader watches
 DEVELOPMENT_RB = "config/environments/development.rb"
@@ -114,3 +118,25 @@ def _sidekiq_settled(lock: Read) -> ReloadVerdict:
 
 
 HANDLERS: dict[str, Handler] = {"rails": _rails, "puma": _puma, "sidekiq": _sidekiq}
+
+
+_PUMA = {
+    "--pidfile": False,
+    "-S": False,
+    "--state": False,
+    "--redirect-stdout": False,
+    "--redirect-stderr": False,
+}
+
+
+def _puma_writes(args: list[str]) -> list[Written]:
+    return written(args, _PUMA, (option_values(args, "--dir") or ("",))[-1])
+
+
+WRITES: dict[str, Writes] = {
+    "rails": lambda args: (
+        written(args, {"-P": False, "--pid": False}) if args[:1] in (["s"], ["server"]) else []
+    ),
+    "puma": _puma_writes,
+    "sidekiq": lambda args: written(args, {"-L": False, "--logfile": False, "-P": False, "--pidfile": False}),
+}

@@ -21,7 +21,7 @@ def test_what_the_containers_wrote_is_left_out_of_the_catch_up(tmp_path: Path) -
     log = write(tmp_path, "project/logs/celery.log", "ready\n")
     cache = write(tmp_path, "project/cache/routes.json", "{}")
     outside = write(tmp_path, "logs/host.log", "")  # under no bind: no container wrote it
-    written = container_written(plan.project)
+    written = container_written(plan)
     assert written(str(log)) and written(str(cache))
     assert not written(str(tmp_path / "project/tasks.py"))
     assert not written(str(outside))

@@ -30,6 +30,8 @@ from devloop.planning.output import (
         ("db.sqlite3", "db.sqlite3"),
         ("run/app.pid", "run/app.pid"),
         ("backend/server.log", "backend/server.log"),
+        ("public/assets/application-1f2e.js", "public/assets/"),
+        ("web/public/packs/js/app.js", "web/public/packs/"),
     ],
 )
 def test_what_looks_like_output(relative: str, pattern: str) -> None:
@@ -40,7 +42,17 @@ def test_what_looks_like_output(relative: str, pattern: str) -> None:
 
 @pytest.mark.parametrize(
     "relative",
-    ["app/main.py", "cache.py", "app/logging.py", "config/settings.toml", "README.md", "poetry.lock"],
+    [
+        "app/main.py",
+        "cache.py",
+        "app/logging.py",
+        "config/settings.toml",
+        "README.md",
+        "poetry.lock",
+        "public/robots.txt",
+        "app/assets/stylesheets/site.css",
+        "assets/js/app.js",
+    ],
 )
 def test_what_does_not_look_like_output(relative: str) -> None:
     assert looks_like_output(relative.replace("/", os.sep)) is None

@@ -74,3 +74,66 @@ def test_unread_kinds_per_program() -> None:
     assert worker.reason("app/x.py") is None
     runner = unread_for(["npm", "test"])
     assert runner is not None and runner.reason("tests/x.test.js") is None
+
+
+def shared_build(root: Path, **extra: dict[str, object]) -> dict[str, object]:
+    """Five services of one build (`COPY . .`); one runs a shell start script, one gets the code
+    through a bind and reloads."""
+    write(root, "svc/Dockerfile", "FROM python\nWORKDIR /app\nCOPY . .\n")
+    write(root, "svc/shop.py", "app = None\n")
+    write(root, "svc/scripts/start-worker.sh", "#!/bin/sh\nset -e\nexec celery -A shop worker\n")
+    context = build(root / "svc")
+    return {
+        "api": {"build": context, "command": ["uvicorn", "shop:app"]},
+        "worker": {"build": context, "command": ["./scripts/start-worker.sh"]},
+        "beat": {"build": context, "command": ["celery", "-A", "shop", "beat"]},
+        "admin": {"build": context, "command": ["python", "-m", "http.server"]},
+        "dev": {"build": context, "command": ["uvicorn", "shop:app", "--reload"],
+                "volumes": [bind(root / "svc", "/app")]},
+        **extra,
+    }  # fmt: skip
+
+
+def test_a_start_script_acts_only_on_the_service_that_runs_it(tmp_path: Path) -> None:
+    plan = make_plan(tmp_path, shared_build(tmp_path), {"live_update": False})
+    script = "svc/scripts/start-worker.sh"
+    assert actions(plan, tmp_path, script) == {"worker": "rebuild"}
+    quiet = {s: q.reason for q in quiet_paths(plan, change(plan, tmp_path, script), [tmp_path / script])
+             for s in q.services}  # fmt: skip
+    assert set(quiet) == {"api", "beat", "admin", "dev"}
+    assert quiet["api"] == (
+        "baked but not run by this service's command (it is the start script of worker; "
+        "this service runs `uvicorn`, not it)"
+    )
+    assert quiet["dev"].endswith("this service runs `uvicorn`, not it: an edit needs no restart")
+    # what the processes import still acts on every service that bakes or mounts it
+    everyone = {"api": "rebuild", "worker": "rebuild", "beat": "rebuild", "admin": "rebuild", "dev": "reload"}
+    assert actions(plan, tmp_path, "svc/shop.py") == everyone
+
+
+def test_a_script_another_start_script_names_is_read(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "svc/scripts/start-all.sh",
+        "#!/bin/sh\n./scripts/start-worker.sh &\nexec uvicorn shop:app\n",
+    )
+    services = shared_build(
+        tmp_path, both={"build": build(tmp_path / "svc"), "command": ["scripts/start-all.sh"]}
+    )
+    plan = make_plan(tmp_path, services, {"live_update": False})
+    assert actions(plan, tmp_path, "svc/scripts/start-worker.sh") == {"worker": "rebuild", "both": "rebuild"}
+
+
+def test_only_shell_scripts_count_and_only_where_devloop_followed_the_command(tmp_path: Path) -> None:
+    write(tmp_path, "svc/tasks.py", "#!/usr/bin/env python3\nimport shop\n")
+    context = build(tmp_path / "svc")
+    services = shared_build(
+        tmp_path,
+        runner={"build": context, "command": ["./tasks.py"]},  # a Python program the others may import
+        lost={"build": context, "command": ["./scripts/missing.sh"]},  # a script devloop cannot read
+    )
+    plan = make_plan(tmp_path, services, {"live_update": False})
+    assert actions(plan, tmp_path, "svc/tasks.py")["api"] == "rebuild"
+    # where devloop cannot tell what the process runs, it may run anything: it still acts
+    expected = {"worker": "rebuild", "lost": "rebuild", "runner": "rebuild"}
+    assert actions(plan, tmp_path, "svc/scripts/start-worker.sh") == expected
