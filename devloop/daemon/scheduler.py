@@ -89,6 +89,7 @@ class Scheduler:
                 self.groups[name] = group
 
     def submit(self, decisions: list[Decision]) -> None:
+        touched: dict[int, Group] = {}
         for decision in decisions:
             if decision.action is Action.RELOAD:
                 self.shared.emit(
@@ -106,6 +107,8 @@ class Scheduler:
             if group is None:  # removed from the compose file meanwhile
                 continue
             group.merge(decision)
+            touched[id(group)] = group
+        for group in touched.values():  # once all are merged: one batch for what arrived together
             self._dispatch(group)
 
     def _dispatch(self, group: Group) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from devloop.daemon.scheduler import Group
 from devloop.model.project import Action
@@ -52,3 +53,51 @@ def test_a_building_batch_takes_what_came_for_its_services_and_more_rebuilds() -
 def test_a_merged_decision_keeps_the_strongest_action() -> None:
     made = group(decision("worker", Action.RESTART), decision("worker", Action.REBUILD, "/p/Dockerfile"))
     assert made.take()["worker"].action is Action.REBUILD
+
+
+class _Health:
+    async def wait_up(self) -> None:
+        return None
+
+    def mark_down(self, why: str) -> None:
+        raise AssertionError(why)
+
+
+def test_decisions_submitted_together_run_as_one_batch_and_a_restart_does_not_hold_a_rebuild(
+    tmp_path: Path,
+) -> None:
+    import anyio
+
+    from devloop.daemon.scheduler import Scheduler
+    from tests.unit.builders import build, make_plan, write
+
+    write(tmp_path, "Dockerfile", "FROM python:3.12\nCOPY . /code\n")
+    plan = make_plan(tmp_path, {name: {"build": build(tmp_path)} for name in ("worker", "beat", "baked")})
+    batches: list[list[str]] = []
+    release = anyio.Event()
+
+    async def execute(batch: dict[str, Decision]) -> bool:
+        batches.append(sorted(batch))
+        if "worker" in batch and len(batches) == 1:
+            await release.wait()  # the worker's first restart is slow
+        return True
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+            shared = SimpleNamespace(
+                context=SimpleNamespace(plan=plan, project=plan.project), task_group=tg, health=_Health(),
+                project_loads=None, emit=lambda event: None,
+            )  # fmt: skip
+            scheduler = Scheduler(shared, execute, lambda names: None)  # type: ignore[arg-type]
+            scheduler.submit([decision("worker", Action.RESTART), decision("beat", Action.RESTART)])
+            await anyio.sleep(0.05)
+            assert batches == [["beat", "worker"]]  # one batch for what came together
+            scheduler.submit([decision("worker", Action.RESTART), decision("baked", Action.REBUILD)])
+            await anyio.sleep(0.05)
+            assert batches[1:] == [["baked"]]  # the rebuild does not wait for the worker
+            assert scheduler.busy("worker") and not scheduler.busy("baked")  # baked's batch ended
+            release.set()
+            await anyio.sleep(0.05)
+            assert batches[2:] == [["worker"]]  # its follow-up, once its restart ended
+
+    anyio.run(main)
