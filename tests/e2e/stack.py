@@ -166,13 +166,19 @@ def make_stack(
 
 @contextmanager
 def stack_of(
-    tmp_path: Path, example: str, services_with_ports: tuple[str, ...], source: str = "fixtures"
+    tmp_path: Path,
+    example: str,
+    services_with_ports: tuple[str, ...],
+    source: str = "fixtures",
+    runs: list[DevloopProcess] | None = None,
 ) -> Iterator[Stack]:
-    """make_stack, torn down with `down -v` whatever happens."""
+    """make_stack, torn down with `down -v` whatever happens; the devloop `runs` are stopped first."""
     stack = make_stack(tmp_path, example, services_with_ports, source)
     try:
         yield stack
     finally:
+        for run in runs or ():
+            run.stop()
         stack.down()
 
 

@@ -21,12 +21,8 @@ LOG = "app/logs/celery.log"
 def test_what_a_workers_command_writes_never_makes_devloop_act(
     tmp_path: Path, devloop_runs: list[DevloopProcess]
 ) -> None:
-    with stack_of(tmp_path, "command-output", ("baked",)) as stack:
-        try:
-            logging_worker(stack, devloop_runs)
-        finally:  # devloop stops before the stack goes down
-            for run in devloop_runs:
-                run.stop()
+    with stack_of(tmp_path, "command-output", ("baked",), runs=devloop_runs) as stack:
+        logging_worker(stack, devloop_runs)
 
 
 def started(events: list[dict[str, Any]]) -> Counter[str]:

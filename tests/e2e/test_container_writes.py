@@ -22,12 +22,8 @@ QUIET_S = 30.0
 def test_what_the_containers_write_never_makes_devloop_act(
     tmp_path: Path, devloop_runs: list[DevloopProcess]
 ) -> None:
-    with stack_of(tmp_path, "container-writes", ("web", "baked")) as stack:
-        try:
-            loop_shape(stack, devloop_runs)
-        finally:  # devloop stops before the stack goes down
-            for run in devloop_runs:
-                run.stop()
+    with stack_of(tmp_path, "container-writes", ("web", "baked"), runs=devloop_runs) as stack:
+        loop_shape(stack, devloop_runs)
 
 
 def started(events: list[dict[str, Any]]) -> Counter[str]:

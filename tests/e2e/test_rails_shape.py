@@ -16,12 +16,8 @@ RELOADING = ("web", "worker", "css")
 def test_rails_in_development_reloads_and_sidekiq_in_production_restarts(
     tmp_path: Path, devloop_runs: list[DevloopProcess]
 ) -> None:
-    with stack_of(tmp_path, "rails-shape", ("web",)) as stack:
-        try:
-            edits(stack, devloop_runs)
-        finally:  # devloop stops before the stack goes down
-            for run in devloop_runs:
-                run.stop()
+    with stack_of(tmp_path, "rails-shape", ("web",), runs=devloop_runs) as stack:
+        edits(stack, devloop_runs)
 
 
 def edits(stack: Stack, devloop_runs: list[DevloopProcess]) -> None:

@@ -16,12 +16,8 @@ CELERY = ("worker", "beat")
 def test_one_edit_gives_each_service_of_a_shared_build_its_own_action(
     tmp_path: Path, devloop_runs: list[DevloopProcess]
 ) -> None:
-    with stack_of(tmp_path, "shared-build", ("api", "admin", "baked")) as stack:
-        try:
-            one_edit(stack, devloop_runs)
-        finally:  # devloop stops before the stack goes down
-            for run in devloop_runs:
-                run.stop()
+    with stack_of(tmp_path, "shared-build", ("api", "admin", "baked"), runs=devloop_runs) as stack:
+        one_edit(stack, devloop_runs)
 
 
 def one_edit(stack: Stack, devloop_runs: list[DevloopProcess]) -> None:

@@ -42,7 +42,7 @@ EVERYTHING_HISTORY = [
     'ENTRYPOINT ["/bin/sh"]',
     "SHELL [/bin/sh -c]",
     "STOPSIGNAL SIGINT",
-    "HEALTHCHECK &{[\"CMD-SHELL\" \"true\"] \"0s\" \"0s\" \"0s\" '\\x00'}",
+    'HEALTHCHECK &{["CMD-SHELL" "true"] "0s" "0s" "0s" \'\\x00\'}',
     "VOLUME [/data]",
     "ADD Dockerfile /e # buildkit",
     "RUN echo exec # buildkit",
