@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +95,16 @@ async def run_command(argv: Sequence[str], cwd: Path) -> tuple[int, str]:
             await stop_process(process)
         RUNNING.pop(process.pid, None)
     return int(process.returncode or 0), b"".join(chunks).decode(errors="replace")
+
+
+async def run_python(module: str, data: bytes) -> tuple[int, bytes, bytes]:
+    """`python -m module` of this very devloop, `data` on its stdin, in a session of its own (a
+    Ctrl-C is devloop's to handle); killed if cancelled. Its exit code, output and errors."""
+    home = Path(__file__).resolve().parents[2]  # holds this devloop: the project may have its own
+    done = await anyio.run_process(
+        [sys.executable, "-m", module], input=data, check=False, cwd=home, start_new_session=True
+    )
+    return done.returncode, done.stdout, done.stderr
 
 
 def tail(output: str, lines: int = 25) -> str:

@@ -4,29 +4,24 @@ returns."""
 
 from __future__ import annotations
 
+import pickle
 import time
 from dataclasses import replace
 
 import anyio
 
 from devloop import events
-from devloop.adapters import compose
+from devloop.adapters import compose, processes
 from devloop.daemon.images import Images
 from devloop.daemon.scheduler import Scheduler
 from devloop.daemon.shared import Shared
 from devloop.daemon.writes import ContainerWrites
 from devloop.errors import DevloopError
+from devloop.load import catchup_child
 from devloop.load.context import load_context
-from devloop.load.staleness import (
-    container_written,
-    files_under,
-    mounted_newer,
-    parse_docker_time,
-    stale_builds,
-)
-from devloop.model.project import Action, Strategy
-from devloop.planning.catchup import Stale, catch_up
-from devloop.planning.planner import Decision, ServicePlan
+from devloop.load.staleness import files_under, parse_docker_time
+from devloop.model.project import Action
+from devloop.planning.planner import Decision
 
 
 class Startup:
@@ -120,33 +115,17 @@ class Startup:
 
     async def catch_up(self, only: set[str] | None = None) -> None:
         """Act once on what changed while devloop was not running: build inputs that differ from a
-        service's image, files under its binds newer than its container; routed as a live edit."""
+        service's image, files under its binds newer than its container; routed as a live edit.
+        Worked out in a child process (load/catchup_child.py): the walk's memory is not kept."""
         shared = self.shared
         states = await anyio.to_thread.run_sync(shared.engine.states, shared.context.project.name)
         started = {s.service: parse_docker_time(s.started_at) for s in states if s.status == "running"}
-        plans = [p for p in shared.watched if only is None or p.name in only]
-        baked, mounted = await anyio.to_thread.run_sync(self._stale, plans, started)
-        found = catch_up(shared.context.plan, baked, mounted)
+        names = tuple(p.name for p in shared.watched if only is None or p.name in only)
+        request = catchup_child.Request(shared.context.plan, shared.engine.endpoint, names, started)
+        ran = await processes.run_python(catchup_child.MODULE, pickle.dumps(request))
+        found = catchup_child.answer(*ran)
         for decision in found:
             reason = decision.reason
             shared.emit(events.CatchUp(service=decision.service, action=str(decision.action), reason=reason))
         # submitted together, so a shared build gets one command
         self.scheduler.submit([replace(d, reason=f"catch-up: {d.reason}") for d in found])
-
-    def _stale(
-        self, plans: list[ServicePlan], started: dict[str, float | None]
-    ) -> tuple[dict[str, list[Stale]], dict[str, list[Stale]]]:
-        """Per service: the build inputs that differ from its image; the bound files newer than its
-        container (where an edit there may restart it); without the files the containers wrote."""
-        written = container_written(self.shared.context.plan)
-        baked = {
-            name: [s for s in stale if not written(str(s.path))]
-            for name, stale in stale_builds(self.shared.engine, plans).items()
-        }
-        mounted: dict[str, list[Stale]] = {}
-        for plan in plans:
-            container_started = started.get(plan.name)
-            if container_started is not None and plan.strategy in (Strategy.RESTART, Strategy.RELOAD):
-                newer = mounted_newer(plan, container_started)
-                mounted[plan.name] = [s for s in newer if not written(str(s.path))]
-        return baked, mounted

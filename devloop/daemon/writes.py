@@ -49,8 +49,11 @@ class ContainerWrites:
             return
         if event.status == "started":
             self.state.began(event.service, event.at, event.action)
-            self.state.acted(event.service, event.paths, event.at)
-            if len(event.paths) <= DIGESTED:  # what an edit looked like when it made devloop act
+            # What an edit looked like when it made devloop act. The paths of a bigger action (a
+            # catch-up over a tree) are not remembered: with no content to compare a later write
+            # with, they would only be held, 20,000 strings for as long as devloop runs.
+            if len(event.paths) <= DIGESTED:
+                self.state.acted(event.service, event.paths, event.at)
                 for path in event.paths:
                     digest = content_digest(path)
                     if digest is not None:

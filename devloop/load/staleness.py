@@ -20,6 +20,7 @@ from devloop.adapters.image_reads import image_digests
 from devloop.errors import EngineError
 from devloop.load.manifest import build_files, build_key, entry, stat_file
 from devloop.model.ignore import NOISE_DIRS, noise_reason
+from devloop.model.project import Strategy
 from devloop.planning.catchup import Stale
 from devloop.planning.copymap import image_paths
 from devloop.planning.history import built_from
@@ -177,6 +178,26 @@ def _dockerfile_built(path: str, target: str | None, history: History) -> bool:
         return built_from(text, target, history()) is True
     except (OSError, EngineError):
         return False
+
+
+def stale_files(
+    engine: Engine, plan: ProjectPlan, plans: Sequence[ServicePlan], started: Mapping[str, float | None]
+) -> tuple[dict[str, list[Stale]], dict[str, list[Stale]]]:
+    """Per service of `plans`: the build inputs that differ from its image; the bound files newer
+    than its container (`started`: when it started, where it runs), where an edit there may restart
+    it; without the files the containers wrote."""
+    written = container_written(plan)
+    baked = {
+        name: [s for s in stale if not written(str(s.path))]
+        for name, stale in stale_builds(engine, plans).items()
+    }
+    mounted: dict[str, list[Stale]] = {}
+    for service in plans:
+        container_started = started.get(service.name)
+        if container_started is not None and service.strategy in (Strategy.RESTART, Strategy.RELOAD):
+            newer = mounted_newer(service, container_started)
+            mounted[service.name] = [s for s in newer if not written(str(s.path))]
+    return baked, mounted
 
 
 def container_written(plan: ProjectPlan) -> Callable[[str], bool]:

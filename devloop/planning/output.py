@@ -196,7 +196,7 @@ class Writes:
 
     def acted(self, service: str, paths: Iterable[str], at: float) -> None:
         """The paths of a batch made devloop act on `service`. The paths of actions that can no
-        longer explain a change are forgotten: a catch-up over a big tree acts on 20,000 paths."""
+        longer explain a change are forgotten."""
         if len(self.caused) > _CAUSED_KEPT:
             self.caused = {p: c for p, c in self.caused.items() if not self._spent(c[0], c[1], at)}
         for path in paths:
