@@ -38,29 +38,40 @@ class Executor:
         self._read_ahead: dict[str, object] = {}  # service -> the latest read scheduled for it
 
     async def execute(self, batch: dict[str, Decision]) -> bool:
-        """Run one batch of a group; False when the engine was down and nothing was done."""
+        """Run one batch of a group; False when the engine was down. Syncs, and restarts that no
+        rebuild precedes, run side by side: each stops its own containers, and a sibling whose
+        stop takes its whole grace period must not hold up the others. Restarts follow a rebuild of
+        the batch; a sync that cannot apply joins that rebuild."""
         rebuild = [d for d in batch.values() if d.action is Action.REBUILD]
         restart = [d for d in batch.values() if d.action is Action.RESTART]
-        for decision in [d for d in batch.values() if d.action is Action.SYNC]:
-            fallback = await self.sync.sync(decision)
-            if fallback is False:
-                return False
-            if isinstance(fallback, Decision):
-                rebuild.append(fallback)
-        ok = True
-        if rebuild:
-            ok = await self._rebuild(rebuild)
-        if restart and ok:
-            results: list[bool] = []
-
-            async def one(decision: Decision) -> None:
-                results.append(await self._restart(decision))
-
-            async with anyio.create_task_group() as tg:
-                for decision in restart:
-                    tg.start_soon(one, decision)
-            ok = all(results)
+        syncs = [d for d in batch.values() if d.action is Action.SYNC]
+        side_by_side = [] if rebuild else restart
+        results = await self._together(syncs, side_by_side)
+        if False in results:
+            return False
+        rebuild += [r for r in results if isinstance(r, Decision)]
+        ok = await self._rebuild(rebuild) if rebuild else True
+        if ok and not side_by_side and restart:
+            ok = False not in await self._together([], restart)
         return ok
+
+    async def _together(self, syncs: list[Decision], restarts: list[Decision]) -> list[object]:
+        """Run these syncs and restarts concurrently; their results (a sync's rebuild fallback,
+        False when the engine was down)."""
+        results: list[object] = []
+
+        async def sync(decision: Decision) -> None:
+            results.append(await self.sync.sync(decision))
+
+        async def restart(decision: Decision) -> None:
+            results.append(await self._restart(decision))
+
+        async with anyio.create_task_group() as tg:
+            for decision in syncs:
+                tg.start_soon(sync, decision)
+            for decision in restarts:
+                tg.start_soon(restart, decision)
+        return results
 
     async def _rebuild(self, decisions: list[Decision]) -> bool:
         shared = self.shared
@@ -78,7 +89,7 @@ class Executor:
         paths = sorted({p for d in decisions for p in d.paths})
         for d in decisions:
             shared.action_event(d, "rebuild", "started")
-        build_started = time.time()
+        build_started, began = time.time(), time.monotonic()
         plans = [shared.context.plan.service(n) for n in names]
         for plan in plans:  # a named volume over the image's dependencies keeps the old ones
             for message, hint in volume_notices(plan.name, plan.dependency_volumes):
@@ -86,6 +97,7 @@ class Executor:
         renew = any(p.renews_anon_volumes for p in plans)
         outcome = await compose.up(shared.context.options, names, build=True, renew_anon_volumes=renew)
         if outcome.ok:
+            self.sync.image_built(names, began)
             shared.in_thread(self.images.confirm, names, build_started)  # the service is live already
             shared.in_thread(self.images.prune)
         if outcome.engine_down or (not outcome.ok and not await shared.health.check()):

@@ -26,6 +26,7 @@ class Sync:
         self.images = images
         self.busy = busy  # whether a service's group is acting now
         self.last_sync: dict[str, float] = {}
+        self.built: dict[str, float] = {}  # service -> when the latest build of its image began
         self.refreshing: set[str] = set()
 
     async def sync(self, decision: Decision) -> Decision | bool | None:
@@ -71,6 +72,12 @@ class Sync:
         self.shared.action_event(decision, "sync", "fallback", detail=f"{why}; rebuilding instead")
         return Decision(decision.service, Action.REBUILD, f"{decision.reason}; {why}", decision.paths)
 
+    def image_built(self, services: list[str], began: float) -> None:
+        """A rebuild that began at `began` (time.monotonic) built these services' images: syncs
+        before it need no refresh."""
+        for service in services:
+            self.built[service] = max(self.built.get(service, 0.0), began)
+
     def _schedule_refresh(self, service: str) -> None:
         """Rebuild the image in the background after a quiet period, so the next `compose up`
         starts from an image that matches the code; the running container is kept."""
@@ -86,21 +93,21 @@ class Sync:
         shared = self.shared
         quiet = shared.context.settings.image_refresh_s
         try:
-            built_at = 0.0
-            while self.last_sync[service] > built_at:
-                while (wait := self.last_sync[service] + quiet - time.monotonic()) > 0:
-                    await anyio.sleep(wait)
+            while self.last_sync[service] > self.built.get(service, 0.0):
+                # quiet since the last sync, and again after an action of its group ended
+                while (wait := self.last_sync[service] + quiet - time.monotonic()) > 0 or self.busy(service):
+                    await anyio.sleep(max(wait, 0.0) or 1.0)
+                if self.last_sync[service] <= self.built.get(service, 0.0):
+                    return  # a rebuild meanwhile built the image from these files
                 if service not in shared.context.project.service_names:  # removed from the compose file
                     return
-                while self.busy(service):
-                    await anyio.sleep(1)
                 await shared.health.wait_up()
                 reason = f"keeps the image honest after {quiet}s without edits"
                 shared.emit(
                     events.ActionEvent(service=service, action="image", status="started", reason=reason)
                 )
                 await self.images.clean([service])
-                started, built_at = time.time(), time.monotonic()
+                started, self.built[service] = time.time(), time.monotonic()
                 outcome = await compose.build(shared.context.options, [service])
                 if outcome.ok:
                     await anyio.to_thread.run_sync(self.images.confirm, [service], started)

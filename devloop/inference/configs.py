@@ -13,9 +13,9 @@ from typing import Protocol
 
 from devloop.inference import scripts
 from devloop.inference.locate import SourceFile
-from devloop.inference.programs import gunicorn, rails
+from devloop.inference.programs import gunicorn, pyscript, rails
 from devloop.inference.reloaders import known_program
-from devloop.inference.unwrap import peel
+from devloop.inference.unwrap import peel, python_target
 from devloop.inference.verdict import ReloadVerdict
 
 
@@ -51,6 +51,8 @@ def read_configs(tracer: Reader, verdict: ReloadVerdict, argv: list[str], steps:
         return _gunicorn(tracer, verdict, args, steps)
     if program in ("rails server", "puma", "sidekiq"):
         return _rails(tracer, verdict, args, steps)
+    if program.startswith("python ") and program.endswith(".py"):
+        return _script(tracer, verdict, args, steps)
     configs: list[tuple[scripts.WatchConfig, str]] = []
     for name in scripts.config_files(program, args, tracer.env):
         file = tracer.read([cwd / name])
@@ -113,6 +115,27 @@ def _gunicorn(tracer: Reader, verdict: ReloadVerdict, args: list[str], steps: li
             env_key=config.env_key,
         )
     return verdict
+
+
+def _script(tracer: Reader, verdict: ReloadVerdict, args: list[str], steps: list[str]) -> ReloadVerdict:
+    """`python app.py` whose `__main__` block starts a server with its reloader on (programs/pyscript.py).
+    The script is not a start file: the reloader re-runs it."""
+    _, target, _ = python_target(args[1:])
+    file = tracer.read([PurePosixPath(tracer.cwd or "/") / target])
+    if not isinstance(file, SourceFile):
+        return verdict
+    call = pyscript.server_call(file.text)
+    if call is None or call.reloads is False:
+        return verdict
+    steps.append(f"{tracer.cite(file)}:{call.line}")
+    name = posixpath.basename(file.container)
+    if call.reloads is None:
+        reason = f"devloop cannot evaluate `{call.text}` in {name}, so it cannot tell whether it reloads"
+        return replace(verdict, reloads=None, reason=reason)
+    reason = f"`{call.text}` in {name} makes `{verdict.program}` reload with {call.reloader}'s reloader"
+    return replace(
+        verdict, reloads=True, reason=reason, include=("*.py",), watches_cwd=call.reloader == "uvicorn"
+    )
 
 
 def _rails(tracer: Reader, verdict: ReloadVerdict, args: list[str], steps: list[str]) -> ReloadVerdict:
