@@ -37,11 +37,20 @@ Held = Callable[[str], "set[str] | None"]
 IDLE_CHECK_S = 0.2  # after SIGTERM, a Celery worker takes no new task within milliseconds
 
 
-def stop_idle(container: Any, held: Held, timeout: int) -> None:
-    """Stop a container by SIGTERM; when its log then shows it holds no work, kill it rather than
-    wait for it to exit by itself (a Celery worker's idle pool takes 1.5-2 s); else wait up to
-    `timeout` as `docker stop` does."""
-    container.kill(signal="SIGTERM")
+def stop_settings(container: Any) -> tuple[str, int]:
+    """The container's own stop signal and grace period (compose `stop_signal` and
+    `stop_grace_period`), as `docker stop` uses them; SIGTERM and 10 s by default."""
+    config = container.attrs.get("Config") or {}
+    timeout = config.get("StopTimeout")
+    return str(config.get("StopSignal") or "SIGTERM"), int(timeout) if timeout is not None else 10
+
+
+def stop_idle(container: Any, held: Held) -> None:
+    """Stop a container by its stop signal; when its log then shows it holds no work, kill it
+    rather than wait for it to exit by itself (a Celery worker's idle pool takes 1.5-2 s); else
+    wait up to its grace period as `docker stop` does."""
+    signal, timeout = stop_settings(container)
+    container.kill(signal=signal)
     time.sleep(IDLE_CHECK_S)
     since = _epoch(container.attrs.get("State", {}).get("StartedAt", ""))
     log = container.logs(since=since) if since else b""
@@ -204,17 +213,18 @@ class Engine:
             )
         return states
 
-    def restart(self, project: str, service: str, timeout: int = 10, held: Held | None = None) -> int:
+    def restart(self, project: str, service: str, held: Held | None = None) -> int:
         """Restart every container (all replicas) of a service, stopped ones too (as `docker compose
-        restart` does: an edit brings back a service that crashed); returns how many. With `held`
-        (what its log says it holds, see stop_idle), a running one that holds nothing is not waited for."""
+        restart` does: an edit brings back a service that crashed), each with its own stop signal
+        and grace period; returns how many. With `held` (what its log says it holds, see
+        stop_idle), a running one that holds nothing is not waited for."""
         containers = self.containers(project, service, all=True)
         with engine_errors(f"restarting {service}"):
             for container in containers:
                 if held is None or container.status != "running":
-                    container.restart(timeout=timeout)
+                    container.restart(timeout=stop_settings(container)[1])
                     continue
-                stop_idle(container, held, timeout)
+                stop_idle(container, held)
                 container.start()
         return len(containers)
 
