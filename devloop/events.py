@@ -112,6 +112,7 @@ class Outcome(Event):
     edit_to_live_s: float | None = None  # from the first file event of the batch
     error: str | None = None
     location: str | None = None  # "path/relative/to/project:LINE"
+    why: str | None = None  # what decided it: "celery is ready", "no error since the edit", ...
 
     def to_json(self) -> dict[str, Any]:
         data = {"event": self.kind, **asdict(self)}  # error and location are always there (null)

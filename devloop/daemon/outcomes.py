@@ -13,6 +13,7 @@ from pathlib import Path
 import anyio
 
 from devloop import events
+from devloop.adapters.log_files import LogFiles
 from devloop.adapters.log_lines import ContainerChange, LogLine
 from devloop.adapters.logs import LogFollower
 from devloop.daemon.observed import Observed
@@ -55,6 +56,7 @@ class OutcomeWatcher:
         self.edits: dict[str, float] = {}  # service -> first file event of edits not yet live
         self.outcomes: dict[str, ServiceOutcome] = {}
         self.follower: LogFollower | None = None
+        self.files = LogFiles()  # log files the services' commands name (read while judging)
 
     def state(self, service: str) -> ServiceOutcome:
         return self.outcomes.get(service, ServiceOutcome())
@@ -134,6 +136,7 @@ class OutcomeWatcher:
             )
             return
         self.follower = follower
+        self.files.watch(p for s in shared.context.project.service_names for p in self._log_files(s))
         # while the engine's event stream is open, the health check pings seldom; its end pings now
         follower.on_events_end = shared.health.follow(follower.events_alive)
         try:
@@ -143,9 +146,22 @@ class OutcomeWatcher:
                     return
                 lines, changes, dropped = follower.window.take()
                 self._take(lines, changes, dropped)
+                self._read_log_files()
                 self._judge_all()
         finally:
             follower.close()
+
+    def _log_files(self, service: str) -> list[str]:
+        plan = self.shared.context.plan
+        known = service in plan.project.service_names
+        return [d.host for d in plan.service(service).writes if d.log] if known else []
+
+    def _read_log_files(self) -> None:
+        """A process that writes its lines to a log file (celery --logfile) is judged on them too;
+        they are not shown (its output is the file)."""
+        for service in list(self.watching):
+            for line in self.files.read(service, self._log_files(service)):
+                self.seen.add(line)
 
     def _take(self, lines: list[LogLine], changes: list[ContainerChange], dropped: dict[str, int]) -> None:
         shown = self.shown
@@ -235,6 +251,7 @@ class OutcomeWatcher:
                 edit_to_live_s=took,
                 error=verdict.error,
                 location=verdict.location,
+                why=verdict.why or None,
             )
         )
 

@@ -15,6 +15,8 @@ from devloop.inference.locate import covering_bind
 from devloop.inference.outputs import command_writes
 from devloop.model.project import Bind
 
+LOG_OPTIONS = frozenset({"--logfile", "-f", "-L", "--log-file", "--error-logfile", "--redirect-stdout"})
+
 
 @dataclass(frozen=True)
 class Declared:
@@ -39,6 +41,11 @@ class Declared:
             and text[len(self.host)] in ".-"
             and os.sep not in text[len(self.host) :]
         )
+
+    @property
+    def log(self) -> bool:
+        """Whether this is a log file the program writes its lines to (instead of its output)."""
+        return self.option in LOG_OPTIONS and not self.folder and "*" not in self.host
 
     @property
     def reason(self) -> str:

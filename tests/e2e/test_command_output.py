@@ -2,7 +2,8 @@
 code folder, not gitignored, no ignore rule) writes it from its first start and all along, and its
 beat keeps its schedule file there too: on the real engine devloop up never acts on either, not even
 through the sibling that bakes the folder by `COPY . .`, and says once whose command writes them; an
-edit of the code still acts on every service it concerns."""
+edit of the code still acts on every service it concerns, and a worker that writes its lines only
+into its log file is judged on them."""
 
 from __future__ import annotations
 
@@ -55,10 +56,14 @@ def logging_worker(stack: Stack, devloop_runs: list[DevloopProcess]) -> None:
     stack.edit("app/jobs.py", "tick v1", "tick v2")
     run.wait_event(after=mark, event="action", service="worker", action="restart", status="succeeded")
     run.wait_event(after=mark, event="action", service="baked", action="sync", status="succeeded")
+    # the mailer prints its `ready.` line only into its log file: devloop reads the file, so its
+    # outcome comes from that line, not from a quiet spell after its start
+    live = run.wait_event(after=mark, event="outcome", service="mailer", action="restart", timeout=60)
+    assert (live["state"], live["why"]) == ("live", "celery is ready"), live
     stack.wait_for_field("baked", "/", "message", "tick v2", timeout=60)
     logged = tasks_logged(stack)
     wait_until(lambda: tasks_logged(stack) >= logged + 5, 120, "five more tasks in the worker's log")
-    assert started(run.events[mark:]) == Counter({"worker": 1, "baked": 1}), run.output()[-3000:]
+    assert started(run.events[mark:]) == Counter({"worker": 1, "mailer": 1, "baked": 1}), run.output()[-3000:]
     acted_on = {p for e in run.events if e.get("event") in ("action", "changes") for p in e.get("paths", [])}
     assert not [p for p in acted_on if "/logs/" in p or "celerybeat-schedule" in p], acted_on
     assert len(run.matching(event="container_output", path=LOG)) == 1

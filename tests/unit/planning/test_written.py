@@ -106,3 +106,15 @@ def test_an_output_folder_that_is_the_code_folder_is_not_taken(tmp_path: Path) -
                    "command": ["esbuild", "entry.ts", "--outdir=/site", "--watch"]},
     })  # fmt: skip
     assert plan.service("assets").writes == ()
+
+
+def test_a_log_file_the_command_names_is_read_for_its_lines_and_an_output_folder_is_not(
+    tmp_path: Path,
+) -> None:
+    plan = shop(tmp_path, [*LOGGING, "--pidfile=var/worker.pid"])
+    logs = {d.host: d.log for d in plan.declared}
+    assert logs == {
+        str(tmp_path / "code/var/worker-output.txt"): True,
+        str(tmp_path / "code/var/worker.pid"): False,
+        str(tmp_path / "code/static/bundle"): False,
+    }
