@@ -356,8 +356,9 @@ def targets(results: dict[str, Any]) -> list[str]:
     found = Summary.of(first_.get("ms") or []).median
     _limit(rows, "first change seen within 50 ms", found, 50.0,
            f"{found or 0:.1f} ms at {first_.get('files', 0):,} files")  # fmt: skip
-    _ratio(rows, "shared build, baked: at most 1.1 x by hand + 0.3 s", _median(shared_, "baked: devloop"),
-           _median(shared_, "baked: by hand (up -d --build --no-deps baked)"), 1.1, 0.3)  # fmt: skip
+    by_hand = _median(shared_, "baked: by hand (up -d --build --no-deps baked, restart worker beat)")
+    _ratio(rows, "shared build, baked: at most 1.1 x the same work by hand + 0.3 s",
+           _median(shared_, "baked: devloop"), by_hand, 1.1, 0.3)  # fmt: skip
     _ratio(rows, "shared build, reloading api: at most 1.2 x its own reload",
            _median(shared_, "api (reloads): devloop"), _median(shared_, "api (reloads): its own reload"),
            1.2)  # fmt: skip
@@ -406,9 +407,12 @@ def shared(results: dict[str, Any]) -> list[str]:
         "",
         "bench/shared_build.py on tests/fixtures/shared-build: five services with one build config (two",
         "reload from a bind mount, two Celery processes restart, one bakes the code and is rebuilt). Per",
-        "edit of app/main.py, until the published port serves it: baked under devloop against",
-        "`docker compose up -d --build --no-deps baked` by hand; the reloading api under devloop (which",
-        "restarts and rebuilds the others meanwhile) against its own reload with nothing else running.",
+        "edit of app/main.py, until the published port serves it: baked under devloop against the same",
+        "work by hand (`docker compose up -d --build --no-deps baked`, then `docker compose restart worker",
+        "beat`, started right after the write); the reloading api under devloop (which restarts and",
+        "rebuilds the others meanwhile) against its own reload with nothing else running. Each edit is",
+        "made from a quiet state: by hand once the commands returned, under devloop once `devloop wait`",
+        "returned.",
         "",
         *_samples_table(results["shared"]),
     ]

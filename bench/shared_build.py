@@ -3,7 +3,8 @@ mount, two Celery processes restart, one bakes the code by COPY. Per edit of app
 from the write until the published port serves the new text:
 
 - baked: under `devloop up`, against the same work by hand (`docker compose up -d --build --no-deps
-  baked` run right after the edit);
+  baked`, then `docker compose restart worker beat`, run right after the edit); each edit from a
+  quiet state (by hand the commands have returned; under devloop, `devloop wait` has);
 - api (a reloading service): under `devloop up` (which also restarts the Celery services and
   rebuilds baked meanwhile), against its own reload with nothing else running.
 
@@ -102,20 +103,35 @@ def stack() -> Iterator[Stack]:
 def settle(project: Stack, text: str) -> None:
     for service in PUBLISHED:
         wait_until(lambda s=service: project.message(s) == text, 120, f"{service} to serve {text}")
-    time.sleep(2.0)  # the Celery restarts and the reloads are over
+    time.sleep(2.0)  # the reloads are over
+
+
+def wait_devloop(project: Stack) -> None:
+    """Until every action devloop took for the edits so far is over (`devloop wait`): the next edit
+    is timed from a quiet state, as by hand, where each command has returned."""
+    subprocess.run([sys.executable, "-m", "devloop", "wait", "--timeout", "300"], cwd=project.directory,
+                   env=project.environ(), capture_output=True, timeout=330)  # fmt: skip
 
 
 def by_hand(project: Stack, trials: int) -> tuple[list[float | None], list[float | None]]:
-    """(api's own reload, baked by `up -d --build --no-deps baked`), per trial."""
+    """(api's own reload, baked) per trial. Baked gets the same work devloop does for the edit, by
+    hand: `up -d --build --no-deps baked`, then `restart worker beat`, run right after the write
+    while the port is polled (as under devloop, which restarts the Celery services after the
+    rebuild)."""
     reloads: list[float | None] = []
     rebuilds: list[float | None] = []
+    compose = ["docker", "compose", "-p", project.name]
+    work = " && ".join((" ".join([*compose, "up", "-d", "--build", "--no-deps", "baked"]),
+                        " ".join([*compose, "restart", "worker", "beat"])))  # fmt: skip
     for _ in range(trials):
         text, started = project.edit()
         reloads.append(project.live("api", text, started))  # nothing else is running
         time.sleep(1.0)  # admin's reload is over too
         text, started = project.edit()
-        project.compose("up", "-d", "--build", "--no-deps", "baked")
+        chain = subprocess.Popen(["sh", "-c", work], cwd=project.directory, env=project.environ(),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         rebuilds.append(project.live("baked", text, started))
+        chain.wait(timeout=600)
         settle(project, text)
     return reloads, rebuilds
 
@@ -126,10 +142,7 @@ def under_devloop(project: Stack, trials: int) -> tuple[list[float | None], list
                     project.environ(), "shared-build-devloop")  # fmt: skip
     try:
         wait_until(lambda: any('"event": "ready"' in line for _, line in devloop.snapshot()), 300, "devloop")
-        # its catch-up of the by-hand edits (a rebuild at start) is over: edits are timed from a
-        # quiet state, as by hand
-        subprocess.run([sys.executable, "-m", "devloop", "wait", "--timeout", "300"], cwd=project.directory,
-                       env=project.environ(), capture_output=True, timeout=330)  # fmt: skip
+        wait_devloop(project)  # its catch-up of the by-hand edits is over too
         time.sleep(2.0)
         reloads: list[float | None] = []
         rebuilds: list[float | None] = []
@@ -137,6 +150,7 @@ def under_devloop(project: Stack, trials: int) -> tuple[list[float | None], list
             text, started = project.edit()
             reloads.append(project.live("api", text, started))
             rebuilds.append(project.live("baked", text, started))
+            wait_devloop(project)
             settle(project, text)
         return reloads, rebuilds
     finally:
@@ -145,7 +159,7 @@ def under_devloop(project: Stack, trials: int) -> tuple[list[float | None], list
 
 LABELS = (
     "baked: devloop",
-    "baked: by hand (up -d --build --no-deps baked)",
+    "baked: by hand (up -d --build --no-deps baked, restart worker beat)",
     "api (reloads): devloop",
     "api (reloads): its own reload",
 )

@@ -126,23 +126,39 @@ class Scheduler:
         group.building = group.building or _rebuilds(batch)
 
     async def _run(self, group: Group, batch: dict[str, Decision]) -> None:
+        """Run a batch: its rebuilds first (one command), then its restarts and syncs. The rebuilt
+        services and the group's build are released as soon as the rebuild is over, so the next
+        edit's rebuild does not wait for this batch's restarts (a Celery stop takes seconds)."""
         health = self.shared.health
+        held = set(batch)  # services this batch acts on, until released
+        owns_build = _rebuilds(batch)
         try:
             await health.wait_up()  # edits made while the engine is away wait for it
             if self.shared.project_loads is not None:  # and while the compose files do not load
                 await self.shared.project_loads.wait()
             batch = group.take(batch)  # what came for these services while it waited: one action
             self._claim(group, batch)
+            held |= set(batch)
+            owns_build = owns_build or _rebuilds(batch)
             known = set(self.shared.context.project.service_names)
             acting = {name: d for name, d in batch.items() if name in known}
-            if acting and not await self.execute(acting):
-                for decision in acting.values():  # the engine is down: keep the work
-                    group.merge(decision)
-                health.mark_down("it stopped answering during an action")
-                await health.wait_up()
+            rebuilds = {n: d for n, d in acting.items() if d.action is Action.REBUILD}
+            rest = {n: d for n, d in acting.items() if n not in rebuilds}
+            for part in (rebuilds, rest):
+                if part and not await self.execute(part):
+                    for decision in (acting if part is rebuilds else rest).values():
+                        group.merge(decision)  # the engine is down: keep the work
+                    health.mark_down("it stopped answering during an action")
+                    await health.wait_up()
+                    break
+                if part is rebuilds and owns_build:
+                    group.acting -= set(rebuilds)
+                    held -= set(rebuilds)
+                    group.building = owns_build = False
+                    self._dispatch(group)
             self.after(list(acting))
         finally:
-            group.acting -= set(batch)
-            if _rebuilds(batch):
+            group.acting -= held
+            if owns_build:
                 group.building = False
             self._dispatch(group)

@@ -49,15 +49,13 @@ class ContainerWrites:
             return
         if event.status == "started":
             self.state.began(event.service, event.at, event.action)
-            # What an edit looked like when it made devloop act. The paths of a bigger action (a
-            # catch-up over a tree) are not remembered: with no content to compare a later write
-            # with, they would only be held, 20,000 strings for as long as devloop runs.
+            # The paths of a bigger action (a catch-up over a tree) are not remembered: with no
+            # content to compare a later write with, they would only be held, 20,000 strings for as
+            # long as devloop runs. (Their content was read when the change was judged, in keep():
+            # read now, as the action starts, it may already be the next edit's, which would then
+            # pass for a rewrite of what devloop acted on, for every service.)
             if len(event.paths) <= DIGESTED:
                 self.state.acted(event.service, event.paths, event.at)
-                for path in event.paths:
-                    digest = content_digest(path)
-                    if digest is not None:
-                        self.state.contents[path] = digest
         elif event.status in ("succeeded", "failed"):
             self.state.ended(event.service, event.at)
 
@@ -77,6 +75,8 @@ class ContainerWrites:
         project_files = context.plan.remodel_texts
         changes: list[tuple[Path, Change]] = []
         kept: list[Path] = []
+        paths = list(paths)
+        small = len(paths) <= DIGESTED  # what an edit looks like as it is judged, for a later rewrite
         for path in paths:
             text = str(path)
             services = mounted_by(context.project, text)
@@ -86,7 +86,7 @@ class ContainerWrites:
             facts = file_owner(text)
             at, uid = facts if facts is not None else (time.time(), None)
             foreign = None if uid is None else foreign_owner(uid, self.me, self._tree_owner(text))
-            digest = content_digest(text) if self.state.needs_digest(text) else None
+            digest = content_digest(text) if small or self.state.needs_digest(text) else None
             declared = context.plan.written_by(text)  # its service's command says it writes it
             why = declared.reason if declared is not None else None
             relative = os.path.relpath(text, directory)

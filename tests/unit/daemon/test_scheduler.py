@@ -101,3 +101,41 @@ def test_decisions_submitted_together_run_as_one_batch_and_a_restart_does_not_ho
             assert batches[2:] == [["worker"]]  # its follow-up, once its restart ended
 
     anyio.run(main)
+
+
+def test_the_next_rebuild_does_not_wait_for_the_restarts_of_the_batch_before(tmp_path: Path) -> None:
+    import anyio
+
+    from devloop.daemon.scheduler import Scheduler
+    from tests.unit.builders import build, make_plan, write
+
+    write(tmp_path, "Dockerfile", "FROM python:3.12\nCOPY . /code\n")
+    plan = make_plan(tmp_path, {name: {"build": build(tmp_path)} for name in ("worker", "baked")})
+    batches: list[list[str]] = []
+    release = anyio.Event()
+
+    async def execute(batch: dict[str, Decision]) -> bool:
+        batches.append(sorted(batch))
+        if "worker" in batch:
+            await release.wait()  # a Celery worker's stop takes seconds
+        return True
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+            shared = SimpleNamespace(
+                context=SimpleNamespace(plan=plan, project=plan.project), task_group=tg, health=_Health(),
+                project_loads=None, emit=lambda event: None,
+            )  # fmt: skip
+            scheduler = Scheduler(shared, execute, lambda names: None)  # type: ignore[arg-type]
+            edit = [decision("baked", Action.REBUILD), decision("worker", Action.RESTART)]
+            scheduler.submit(edit)
+            await anyio.sleep(0.05)
+            assert batches == [["baked"], ["worker"]]  # the rebuild first, then the restart
+            scheduler.submit(edit)  # the next edit, while the worker still restarts
+            await anyio.sleep(0.05)
+            assert batches[2:] == [["baked"]]  # rebuilt at once; the worker's follow-up waits
+            release.set()
+            await anyio.sleep(0.05)
+            assert batches[3:] == [["worker"]]
+
+    anyio.run(main)

@@ -28,12 +28,23 @@ def restart(paths: list[str]) -> events.ActionEvent:
     return events.ActionEvent(service="worker", action="restart", status="started", reason="", paths=paths)
 
 
-def test_an_edit_is_remembered_with_its_content(tmp_path: Path) -> None:
+def test_an_edit_is_remembered_with_its_content_as_it_was_judged(tmp_path: Path) -> None:
     watched = writes(tmp_path)
-    edited = str(write(tmp_path, "tasks.py", "x = 1\n"))
-    watched.observe(restart([edited]))
-    assert watched.state.needs_digest(edited)
-    assert edited in watched.state.contents
+    edited = write(tmp_path, "tasks.py", "x = 1\n")
+    assert watched.keep([edited]) == [edited]
+    watched.observe(restart([str(edited)]))
+    assert watched.state.needs_digest(str(edited))
+    assert str(edited) in watched.state.contents
+    assert watched.keep([edited]) == []  # written again, same content: a rewrite, not an edit
+
+
+def test_the_next_edit_made_before_the_action_starts_still_acts(tmp_path: Path) -> None:
+    watched = writes(tmp_path)
+    edited = write(tmp_path, "tasks.py", "x = 1\n")
+    assert watched.keep([edited]) == [edited]
+    edited.write_text("x = 2\n")  # the next edit, before the action on the first one begins
+    watched.observe(restart([str(edited)]))  # (a follow-up that waited for a running restart)
+    assert watched.keep([edited]) == [edited]  # its own batch acts: other services never saw it
 
 
 def test_the_paths_of_a_catch_up_over_a_tree_are_not_held(tmp_path: Path) -> None:
