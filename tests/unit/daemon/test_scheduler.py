@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from devloop.daemon.scheduler import Group
+import anyio
+from anyio.abc import TaskGroup
+
+from devloop.daemon.scheduler import Group, Scheduler
 from devloop.model.project import Action
 from devloop.planning.planner import Decision
+from tests.unit.builders import build, make_plan, write
 
 
 def decision(service: str, action: Action, path: str = "/p/app/main.py") -> Decision:
@@ -63,32 +67,40 @@ class _Health:
         raise AssertionError(why)
 
 
+class Driven:
+    """A Scheduler on a shared build of `names` whose executor records each batch; a batch with the
+    worker in it waits for `release` (a Celery stop takes seconds), the first time or always."""
+
+    def __init__(self, tmp_path: Path, names: tuple[str, ...], hold_first_only: bool) -> None:
+        write(tmp_path, "Dockerfile", "FROM python:3.12\nCOPY . /code\n")
+        self.plan = make_plan(tmp_path, {name: {"build": build(tmp_path)} for name in names})
+        self.batches: list[list[str]] = []
+        self.release = anyio.Event()
+        self.hold_first_only = hold_first_only
+
+    async def execute(self, batch: dict[str, Decision]) -> bool:
+        self.batches.append(sorted(batch))
+        if "worker" in batch and (len(self.batches) == 1 or not self.hold_first_only):
+            await self.release.wait()
+        return True
+
+    def scheduler(self, tg: TaskGroup) -> Scheduler:
+        shared = SimpleNamespace(
+            context=SimpleNamespace(plan=self.plan, project=self.plan.project), task_group=tg,
+            health=_Health(), project_loads=None, emit=lambda event: None,
+        )  # fmt: skip
+        return Scheduler(shared, self.execute, lambda names: None)  # type: ignore[arg-type]
+
+
 def test_decisions_submitted_together_run_as_one_batch_and_a_restart_does_not_hold_a_rebuild(
     tmp_path: Path,
 ) -> None:
-    import anyio
-
-    from devloop.daemon.scheduler import Scheduler
-    from tests.unit.builders import build, make_plan, write
-
-    write(tmp_path, "Dockerfile", "FROM python:3.12\nCOPY . /code\n")
-    plan = make_plan(tmp_path, {name: {"build": build(tmp_path)} for name in ("worker", "beat", "baked")})
-    batches: list[list[str]] = []
-    release = anyio.Event()
-
-    async def execute(batch: dict[str, Decision]) -> bool:
-        batches.append(sorted(batch))
-        if "worker" in batch and len(batches) == 1:
-            await release.wait()  # the worker's first restart is slow
-        return True
+    driven = Driven(tmp_path, ("worker", "beat", "baked"), hold_first_only=True)
+    batches = driven.batches
 
     async def main() -> None:
         async with anyio.create_task_group() as tg:
-            shared = SimpleNamespace(
-                context=SimpleNamespace(plan=plan, project=plan.project), task_group=tg, health=_Health(),
-                project_loads=None, emit=lambda event: None,
-            )  # fmt: skip
-            scheduler = Scheduler(shared, execute, lambda names: None)  # type: ignore[arg-type]
+            scheduler = driven.scheduler(tg)
             scheduler.submit([decision("worker", Action.RESTART), decision("beat", Action.RESTART)])
             await anyio.sleep(0.05)
             assert batches == [["beat", "worker"]]  # one batch for what came together
@@ -96,7 +108,7 @@ def test_decisions_submitted_together_run_as_one_batch_and_a_restart_does_not_ho
             await anyio.sleep(0.05)
             assert batches[1:] == [["baked"]]  # the rebuild does not wait for the worker
             assert scheduler.busy("worker") and not scheduler.busy("baked")  # baked's batch ended
-            release.set()
+            driven.release.set()
             await anyio.sleep(0.05)
             assert batches[2:] == [["worker"]]  # its follow-up, once its restart ended
 
@@ -104,29 +116,12 @@ def test_decisions_submitted_together_run_as_one_batch_and_a_restart_does_not_ho
 
 
 def test_the_next_rebuild_does_not_wait_for_the_restarts_of_the_batch_before(tmp_path: Path) -> None:
-    import anyio
-
-    from devloop.daemon.scheduler import Scheduler
-    from tests.unit.builders import build, make_plan, write
-
-    write(tmp_path, "Dockerfile", "FROM python:3.12\nCOPY . /code\n")
-    plan = make_plan(tmp_path, {name: {"build": build(tmp_path)} for name in ("worker", "baked")})
-    batches: list[list[str]] = []
-    release = anyio.Event()
-
-    async def execute(batch: dict[str, Decision]) -> bool:
-        batches.append(sorted(batch))
-        if "worker" in batch:
-            await release.wait()  # a Celery worker's stop takes seconds
-        return True
+    driven = Driven(tmp_path, ("worker", "baked"), hold_first_only=False)
+    batches = driven.batches
 
     async def main() -> None:
         async with anyio.create_task_group() as tg:
-            shared = SimpleNamespace(
-                context=SimpleNamespace(plan=plan, project=plan.project), task_group=tg, health=_Health(),
-                project_loads=None, emit=lambda event: None,
-            )  # fmt: skip
-            scheduler = Scheduler(shared, execute, lambda names: None)  # type: ignore[arg-type]
+            scheduler = driven.scheduler(tg)
             edit = [decision("baked", Action.REBUILD), decision("worker", Action.RESTART)]
             scheduler.submit(edit)
             await anyio.sleep(0.05)
@@ -134,7 +129,7 @@ def test_the_next_rebuild_does_not_wait_for_the_restarts_of_the_batch_before(tmp
             scheduler.submit(edit)  # the next edit, while the worker still restarts
             await anyio.sleep(0.05)
             assert batches[2:] == [["baked"]]  # rebuilt at once; the worker's follow-up waits
-            release.set()
+            driven.release.set()
             await anyio.sleep(0.05)
             assert batches[3:] == [["worker"]]
 
