@@ -17,14 +17,14 @@ def test_what_a_command_writes_is_nothing_for_everyone(tmp_path: Path) -> None:
     log = per_path[str(directory / "app/logs/celery.log")]
     assert log["actions"] == {}
     output = log["container_output"]
-    assert output["always"] and set(output["services"]) == {"worker", "baked"}
+    assert output["always"] and set(output["services"]) == {"worker", "mailer", "baked"}
     assert output["why"] == (
         "container output: written by worker's command (compose.yaml:15 command): --logfile=logs/celery.log"
     )
     schedule = per_path[str(directory / "app/celerybeat-schedule.db")]  # beat's file, run by the worker
     assert schedule["actions"] == {}
     assert "its default --schedule celerybeat-schedule" in schedule["container_output"]["why"]
-    assert data["actions"] == {"worker": "restart", "baked": "sync"}  # the edit of jobs.py alone
+    assert data["actions"] == {"worker": "restart", "mailer": "restart", "baked": "sync"}  # jobs.py alone
 
 
 def test_a_start_script_is_nothing_for_the_siblings_that_do_not_run_it(tmp_path: Path) -> None:
