@@ -114,7 +114,7 @@ class Relay:
         otherwise (True: nothing to relay), or the deadline passes (False). The time devloop's own
         action on the service takes does not count: a container it recreates meanwhile shows its
         ready line only once the action is over."""
-        held = 0.0
+        held, before = 0.0, time.time()
         while True:
             since = edit.since if relayed_at is None else max(edit.since, relayed_at)
             sign = self.outcomes.sign_since(service, since)
@@ -124,10 +124,12 @@ class Relay:
                 return True
             if not self.outcomes.judging(service):
                 return True
+            now = time.time()
             if self.busy(service):
-                held += POLL_S
-            elif time.time() >= deadline() + held:
+                held += now - before  # the time it really took, not a count of polls
+            elif now >= deadline() + held:
                 return False
+            before = now
             await anyio.sleep(POLL_S)
 
     async def _touch(self, service: str, edit: _Edit) -> bool:

@@ -136,7 +136,7 @@ class Scheduler:
             await health.wait_up()  # edits made while the engine is away wait for it
             if self.shared.project_loads is not None:  # and while the compose files do not load
                 await self.shared.project_loads.wait()
-            batch = group.take(batch)  # what came for these services while it waited: one action
+            batch = group.take(batch)  # and what came meanwhile and may join it: one action
             self._claim(group, batch)
             held |= set(batch)
             owns_build = owns_build or _rebuilds(batch)
