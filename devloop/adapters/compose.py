@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devloop.adapters.compose_plugin import launch
 from devloop.adapters.endpoint import Endpoint
 from devloop.adapters.processes import Result, run_command, tail
 from devloop.errors import ComposeError, ComposeFailed, DevloopError, EngineError
@@ -50,6 +51,10 @@ class ComposeOptions:
             argv += ["--project-directory", self.project_directory]
         return argv + list(args)
 
+    def launch(self, *args: str) -> tuple[list[str], dict[str, str] | None]:
+        """What to run for `argv(*args)`, and its environment (see compose_plugin)."""
+        return launch(self.argv(*args), self.endpoint)
+
 
 def find_compose_files(options: ComposeOptions) -> tuple[Path, ...]:
     """The compose files `docker compose` reads, in the same order of precedence."""
@@ -80,16 +85,18 @@ def run_compose(
     options: ComposeOptions, *args: str, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run a compose command to completion; raise a ComposeError that says what went wrong."""
-    if shutil.which("docker") is None:
+    argv = options.argv(*args)
+    run, environ = options.launch(*args)
+    if environ is None and shutil.which("docker") is None:
         raise EngineError(
             "the `docker` command is not installed",
             "install Docker Engine with Compose v2, Docker Desktop or Colima (see the README)",
         )
-    argv = options.argv(*args)
     try:
         done = subprocess.run(
-            argv, cwd=options.cwd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
-        )
+            run, cwd=options.cwd, env=environ, capture_output=True, text=True, timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
     except subprocess.TimeoutExpired as exc:
         raise ComposeError(f"`{' '.join(argv)}` did not finish within {timeout:.0f} s") from exc
     if done.returncode != 0:
@@ -155,7 +162,7 @@ ENGINE_DOWN_MARKERS = ("Cannot connect to the Docker daemon", "error during conn
 
 async def run(options: ComposeOptions, *args: str) -> tuple[int, str]:
     """Any compose command, cancellable (`up -d`, `down`, `stop`): exit code and output."""
-    return await run_command(options.argv(*args), options.cwd)
+    return await run_command(*options.launch(*args), options.cwd)
 
 
 async def up(
@@ -168,7 +175,7 @@ async def up(
     args = ["up", "-d", "--no-deps", *(["--build"] if build else []), *renew, *services]
     argv = options.argv(*args)
     started = time.monotonic()
-    code, output = await run_command(argv, options.cwd)
+    code, output = await run_command(*options.launch(*args), options.cwd)
     return Result(
         ok=code == 0,
         duration_s=time.monotonic() - started,
@@ -182,5 +189,5 @@ async def build(options: ComposeOptions, services: Sequence[str]) -> Result:
     """`docker compose build SERVICES`: a new image, the running containers untouched."""
     argv = options.argv("build", *services)
     started = time.monotonic()
-    code, output = await run_command(argv, options.cwd)
+    code, output = await run_command(*options.launch("build", *services), options.cwd)
     return Result(code == 0, time.monotonic() - started, None if code == 0 else tail(output), " ".join(argv))

@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,11 +73,13 @@ def kill_running() -> list[str]:
     return killed
 
 
-async def run_command(argv: Sequence[str], cwd: Path) -> tuple[int, str]:
-    """Run a command (never through a shell), collect its output, and stop it if cancelled."""
+async def run_command(argv: Sequence[str], environ: Mapping[str, str] | None, cwd: Path) -> tuple[int, str]:
+    """Run a command (never through a shell) in `environ` (None: devloop's), collect its output,
+    and stop it if cancelled."""
     process = await anyio.open_process(
         list(argv),
         cwd=cwd,
+        env=environ,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -178,7 +178,7 @@ def test_a_forced_exit_kills_the_children_that_run(tmp_path: Path) -> None:
         async with anyio.create_task_group() as tg:
 
             async def child() -> None:
-                results.append(await processes.run_command(["sleep", "30"], tmp_path))
+                results.append(await processes.run_command(["sleep", "30"], None, tmp_path))
 
             tg.start_soon(child)
             with anyio.fail_after(5):

@@ -176,7 +176,7 @@ def test_compose_up_renews_anonymous_volumes_when_asked(
 ) -> None:
     seen: list[list[str]] = []
 
-    async def fake_run(argv: list[str], cwd: Path) -> tuple[int, str]:
+    async def fake_run(argv: list[str], environ: object, cwd: Path) -> tuple[int, str]:
         seen.append(list(argv))
         return 0, ""
 
