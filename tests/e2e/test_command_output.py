@@ -43,6 +43,8 @@ def logging_worker(stack: Stack, devloop_runs: list[DevloopProcess]) -> None:
     stack.wait_for_field("baked", "/", "message", "tick v1")
     # the worker logs every task its beat sends (one a second) into the mounted folder
     wait_until(lambda: tasks_logged(stack) >= 5, 120, "five tasks in the worker's log")
+    # devloop says so once it has seen the log change: after its quiet time, not with the write
+    run.wait_event(event="container_output", path=LOG, timeout=30)
     assert started(run.events) == Counter(), run.output()[-3000:]
     said = run.matching(event="container_output", path=LOG)
     assert len(said) == 1, said
