@@ -1,7 +1,8 @@
 """Files a running service does not read: documentation, version-control, CI and editor settings,
-tests (for a process that is not a test runner), and the shell start scripts other services run as
-their command (baked into its image or under its binds, but never run by its own). An edit of one
-needs no restart, and no rebuild of an image that only carries it. Pure.
+tests (for a process that is not a test runner), folders some programs never read (a Ruby job
+worker's front-end asset sources), and the shell start scripts other services run as their command
+(baked into its image or under its binds, but never run by its own). An edit of one needs no
+restart, and no rebuild of an image that only carries it. Pure.
 
 Never for a file the process is known to read: start scripts and configs are decided before this
 rule, a program that reads such files (a docs server, a test runner) turns its kind off, and a
@@ -72,6 +73,23 @@ _KINDS: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
     ),  # fmt: skip
 }
 
+# kind -> (folders, as runs of folder names at any depth, programs that do not read them)
+_NOT_READ_BY: dict[str, tuple[tuple[tuple[str, ...], ...], re.Pattern[str]]] = {
+    # Rails keeps app/assets and app/javascript out of its autoload and eager-load paths (railties'
+    # engine/configuration.rb: `exclude: ["assets", javascript_path]`), so a job worker loads no code
+    # from there, and what it renders (mailer views) is under app/views. A word of the command's first
+    # four names the worker: Sidekiq, GoodJob, delayed_job (`rake jobs:work`), Resque, Solid Queue.
+    # A Celery worker gets no such folders: it imports every Django app (one named `frontend` or
+    # `assets` is common), and Django's ManifestStaticFilesStorage keeps the manifest it read once
+    # from STATIC_ROOT, often `static/`.
+    "front-end asset sources": (
+        (("app", "assets"), ("app", "javascript")),
+        re.compile(
+            r"(^|/)(sidekiq|good_job|delayed_job|bin/jobs)$|^(jobs:work|resque:work|solid_queue:start)$"
+        ),
+    ),
+}
+
 
 @dataclass(frozen=True)
 class Unread:
@@ -81,6 +99,8 @@ class Unread:
     program: str
     kinds: tuple[str, ...]
     named: frozenset[str] = frozenset()
+    # (the program as its command names it, kind, a run of folder names it does not read)
+    folders: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     # the shell start scripts of other services (host path -> who runs them) it does not run
     scripts: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
@@ -95,13 +115,18 @@ class Unread:
         """Why no file under this folder (relative to a bind source, "." for the source) is read."""
         if relative_folder in (".", ""):
             return None
-        for part in relative_folder.split(os.sep):
-            lower = part.lower()
+        parts = relative_folder.split(os.sep)
+        lowered = [part.lower() for part in parts]
+        for i, part in enumerate(parts):
+            lower = lowered[i]
             if lower in self.named:
                 return None
             for kind in self.kinds:
                 if lower in _KINDS[kind][0]:
                     return f"{self.program} does not read {kind} (it is under {part}/)"
+            for who, kind, run in self.folders:
+                if i + 1 >= len(run) and tuple(lowered[i + 1 - len(run) : i + 1]) == run:
+                    return f"`{who}` does not read {kind} (it is under {'/'.join(run)}/)"
         return None
 
     def name_reason(self, name: str) -> str | None:
@@ -133,10 +158,14 @@ def unread_for(
     programs = {os.path.basename(token).lower() for token in argv[:4]}
     words = {w.lower() for token in argv for part in re.split(r"[/.:=]", token) for w in _WORD.findall(part)}
     kinds = tuple(kind for kind, (_, _, readers) in _KINDS.items() if not programs & readers)
-    if not kinds and not scripts:
+    folders: list[tuple[str, str, tuple[str, ...]]] = []
+    for kind, (runs, workers) in _NOT_READ_BY.items():
+        who = next((token for token in argv[:4] if workers.search(token)), None)
+        folders += [(who, kind, run) for run in runs] if who is not None else []
+    if not kinds and not folders and not scripts:
         return None
     named = frozenset(w for w in words if any(w in _KINDS[k][0] for k in _KINDS))
-    return Unread(f"`{program or os.path.basename(argv[0])}`", kinds, named, scripts or {})
+    return Unread(f"`{program or os.path.basename(argv[0])}`", kinds, named, tuple(folders), scripts or {})
 
 
 def other_scripts(

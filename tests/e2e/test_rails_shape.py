@@ -1,7 +1,8 @@
 """A Rails-shaped stack on the real engine (tests/fixtures/rails-shape; the programs are stand-ins
 on the image's PATH, see its README): an edit of the app's code is left to the server and to Sidekiq
-in development (same containers, same starts) and restarts only the Sidekiq in production; the CSS
-watcher's own output never makes devloop act."""
+in development (same containers, same starts) and restarts only the Sidekiq in production, which a
+stylesheet edit leaves alone (it reads no front-end asset sources); the CSS watcher's own output
+never makes devloop act."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.e2e.stack import DevloopProcess, Stack, stack_of, up
 RELOADING = ("web", "worker", "css")
 
 
-def test_rails_in_development_reloads_and_sidekiq_in_production_restarts(
+def test_rails_in_development_reloads_and_sidekiq_in_production_restarts_for_code_only(
     tmp_path: Path, devloop_runs: list[DevloopProcess]
 ) -> None:
     with stack_of(tmp_path, "rails-shape", ("web",), runs=devloop_runs) as stack:
@@ -45,7 +46,7 @@ def edits(stack: Stack, devloop_runs: list[DevloopProcess]) -> None:
     assert acted == {"worker-production"}
 
     # a stylesheet edit: the watcher rebuilds its output, which makes devloop act on nothing (the
-    # output is the css service's own); only the Sidekiq in production restarts, for the edit
+    # output is the css service's own), and the Sidekiq in production does not read app/assets
     mark = run.mark()
     stack.edit("app/assets/stylesheets/application.css", "black", "navy")
     deadline = time.monotonic() + 30
@@ -53,9 +54,17 @@ def edits(stack: Stack, devloop_runs: list[DevloopProcess]) -> None:
         assert time.monotonic() < deadline, "the CSS watcher never rebuilt its output"
         time.sleep(0.1)
     time.sleep(2.0)  # ten debounce periods after the output was written
+    acted = {(e["service"], e["action"]) for e in run.events[mark:] if e["event"] == "action"}
+    assert acted <= {(service, "reload") for service in RELOADING}  # left to them
+    assert stack.snapshot() == after  # same containers, same starts: the Sidekiq in production too
+
+    # its code still restarts it, for that edit alone (a late action for the stylesheet would name it)
+    stack.edit("app/models/greeting.rb", "hello v2", "hello v3")
+    run.wait_event(after=mark, event="action", service="worker-production", action="restart",
+                   status="succeeded")  # fmt: skip
     started = [e for e in run.events[mark:] if e["event"] == "action" and e["status"] == "started"]
-    assert [(e["service"], e["paths"]) for e in started] == [
-        ("worker-production", [str(stack.directory / "app" / "assets" / "stylesheets" / "application.css")])
-    ]
+    model = str(stack.directory / "app" / "models" / "greeting.rb")
+    assert [(e["service"], e["paths"]) for e in started] == [("worker-production", [model])]
     now = stack.snapshot()
+    assert now["worker-production"][2] != after["worker-production"][2], "restarted"
     assert {s: now[s] for s in RELOADING} == {s: after[s] for s in RELOADING}

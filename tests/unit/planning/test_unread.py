@@ -137,3 +137,50 @@ def test_only_shell_scripts_count_and_only_where_devloop_followed_the_command(tm
     # where devloop cannot tell what the process runs, it may run anything: it still acts
     expected = {"worker": "rebuild", "lost": "rebuild", "runner": "rebuild"}
     assert actions(plan, tmp_path, "svc/scripts/start-worker.sh") == expected
+
+
+def rails(root: Path, worker_command: list[str]) -> dict[str, object]:
+    """A Rails app in production (no reloading) mounted whole; a job worker and a web server."""
+    write(root, "Dockerfile", "FROM ruby\nWORKDIR /rails\n")
+    code = [bind(root, "/rails")]
+    env = {"RAILS_ENV": "production"}
+    return {
+        "worker": {"build": build(root), "command": worker_command, "volumes": code, "environment": env},
+        "web": {"build": build(root), "command": ["bundle", "exec", "rails", "server"], "volumes": code,
+                "environment": env},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("worker", "shown"),
+    [(["bundle", "exec", "sidekiq"], "sidekiq"), (["bundle", "exec", "good_job", "start"], "good_job"),
+     (["bin/rails", "jobs:work"], "jobs:work"), (["bundle", "exec", "rake", "resque:work"], "resque:work"),
+     (["./bin/jobs"], "./bin/jobs"), (["bin/rails", "solid_queue:start"], "solid_queue:start")],
+)  # fmt: skip
+def test_a_ruby_job_worker_does_not_read_front_end_asset_sources(
+    tmp_path: Path, worker: list[str], shown: str
+) -> None:
+    plan = make_plan(tmp_path, rails(tmp_path, worker))
+    for relative in ("app/assets/stylesheets/application.css", "app/javascript/controllers/hello.js"):
+        assert actions(plan, tmp_path, relative) == {"web": "restart"}, relative
+        quiet = quiet_paths(plan, change(plan, tmp_path, relative), [tmp_path / relative])
+        assert [(q.services, q.reason) for q in quiet] == [
+            (("worker",), f"`{shown}` does not read front-end asset sources "
+                          f"(it is under {'/'.join(relative.split('/')[:2])}/): an edit needs no restart")
+        ]  # fmt: skip
+    # its code, its mailer views, and a namespace of its code named like an asset folder are read
+    read = ("app/models/user.rb", "app/views/user_mailer/welcome.html.erb", "app/models/assets/x.rb")
+    for relative in read:
+        assert actions(plan, tmp_path, relative) == {"worker": "restart", "web": "restart"}, relative
+
+
+def test_only_ruby_job_workers_skip_asset_sources() -> None:
+    for argv in (["celery", "-A", "app", "worker"], ["rails", "server"], ["python", "-m", "app.jobs"]):
+        unread = unread_for(argv)
+        assert unread is not None and unread.reason("app/assets/x.css") is None, argv
+    sidekiq = unread_for(["sidekiq"], "sidekiq")
+    assert sidekiq is not None
+    assert sidekiq.reason("engines/billing/app/assets/x.css") == (
+        "`sidekiq` does not read front-end asset sources (it is under app/assets/)"
+    )
+    assert sidekiq.reason("assets/x.css") is None  # a bind of app/ alone: not told apart, so it acts
