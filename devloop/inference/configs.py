@@ -124,7 +124,7 @@ def _script(tracer: Reader, verdict: ReloadVerdict, args: list[str], steps: list
     file = tracer.read([PurePosixPath(tracer.cwd or "/") / target])
     if not isinstance(file, SourceFile):
         return verdict
-    call = pyscript.server_call(file.text)
+    call = pyscript.server_call(file.text, tracer.env)
     if call is None or call.reloads is False:
         return verdict
     steps.append(f"{tracer.cite(file)}:{call.line}")
@@ -132,10 +132,12 @@ def _script(tracer: Reader, verdict: ReloadVerdict, args: list[str], steps: list
     if call.reloads is None:
         reason = f"devloop cannot evaluate `{call.text}` in {name}, so it cannot tell whether it reloads"
         return replace(verdict, reloads=None, reason=reason)
-    reason = f"`{call.text}` in {name} makes `{verdict.program}` reload with {call.reloader}'s reloader"
+    where = f"{name} with {call.env_key}={tracer.env[call.env_key]}" if call.env_key else name
+    reason = f"`{call.text}` in {where} makes `{verdict.program}` reload with {call.reloader}'s reloader"
     return replace(
-        verdict, reloads=True, reason=reason, include=("*.py",), watches_cwd=call.reloader == "uvicorn"
-    )
+        verdict, reloads=True, reason=reason, include=("*.py",), watches_cwd=call.reloader == "uvicorn",
+        env_key=call.env_key,
+    )  # fmt: skip
 
 
 def _rails(tracer: Reader, verdict: ReloadVerdict, args: list[str], steps: list[str]) -> ReloadVerdict:

@@ -9,7 +9,7 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from devloop.inference.programs import celery, frontend, rails
+from devloop.inference.programs import celery, frontend, pyscript, rails
 from devloop.inference.unwrap import PYTHON, option_values, peel, python_target, split_command
 from devloop.inference.unwrap import positionals as _positionals
 from devloop.inference.verdict import Handler as _Handler
@@ -95,7 +95,7 @@ def _flask(name: str, args: list[str], env: Mapping[str, str]) -> ReloadVerdict:
         return ReloadVerdict(True, "flask run", f"runs `{shown}`")
     if "--no-debug" in args:
         return _no("flask run", "runs `flask run --no-debug`, which does not reload")
-    debug, flask_env, run_reload = (env.get(k, "") for k in ("FLASK_DEBUG", "FLASK_ENV", "FLASK_RUN_RELOAD"))
+    run_reload = env.get("FLASK_RUN_RELOAD", "")
     if run_reload and not _truthy(run_reload):
         return _no("flask run", f"FLASK_RUN_RELOAD={run_reload} keeps `flask run` from reloading")
     if _truthy(run_reload):
@@ -105,14 +105,10 @@ def _flask(name: str, args: list[str], env: Mapping[str, str]) -> ReloadVerdict:
             f"FLASK_RUN_RELOAD={run_reload} makes `flask run` reload",
             env_key="FLASK_RUN_RELOAD",
         )
-    if _truthy(debug):
-        return ReloadVerdict(
-            True, "flask run", f"FLASK_DEBUG={debug} makes `flask run` reload", env_key="FLASK_DEBUG"
-        )
-    if not debug and flask_env == "development":  # Flask < 2.3; FLASK_DEBUG overrides it
-        return ReloadVerdict(
-            True, "flask run", "FLASK_ENV=development makes `flask run` reload", env_key="FLASK_ENV"
-        )
+    debug = pyscript.flask_debug(env)
+    if debug is not None and debug[0]:
+        key = debug[1]
+        return ReloadVerdict(True, "flask run", f"{key}={env[key]} makes `flask run` reload", env_key=key)
     return _no("flask run", "runs `flask run` without debug, which does not reload")
 
 

@@ -84,3 +84,45 @@ def test_a_script_without_a_reloader_still_restarts(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, {"shop": project(tmp_path, SERVE.replace("debug=True", "debug=False"))})
     assert plan.service("shop").strategy is Strategy.RESTART
     assert actions(plan, tmp_path, "serve.py") == {"shop": "restart"}
+
+
+@pytest.mark.parametrize(
+    ("main", "env", "reloads", "key"),
+    [
+        ("site.run()", {"FLASK_DEBUG": "1"}, True, "FLASK_DEBUG"),
+        ("site.run(port=8000)", {"FLASK_DEBUG": "true"}, True, "FLASK_DEBUG"),
+        ("site.run()", {"FLASK_DEBUG": "0"}, False, "FLASK_DEBUG"),
+        ("site.run()", {"FLASK_DEBUG": "no", "FLASK_ENV": "development"}, False, "FLASK_DEBUG"),
+        ("site.run()", {"FLASK_ENV": "development"}, True, "FLASK_ENV"),  # Flask < 2.3
+        ("site.run()", {"FLASK_ENV": "production"}, False, "FLASK_ENV"),
+        ("socketio.run(site)", {"FLASK_DEBUG": "1"}, True, "FLASK_DEBUG"),  # through site.debug
+        # what the call says wins over the environment; run_simple never reads it
+        ("site.run(debug=False)", {"FLASK_DEBUG": "1"}, False, None),
+        ("site.run(use_reloader=False)", {"FLASK_DEBUG": "1"}, False, None),
+        ("run_simple('0.0.0.0', 8000, site)", {"FLASK_DEBUG": "1"}, False, None),
+        ("uvicorn.run(site)", {"FLASK_DEBUG": "1"}, False, None),
+        ("site.run()", {}, False, None),
+    ],
+)
+def test_flask_debug_from_the_environment(
+    main: str, env: dict[str, str], reloads: bool, key: str | None
+) -> None:
+    call = server_call(f"if __name__ == '__main__':\n    {main}\n", env)
+    assert call is not None
+    assert (call.reloads, call.env_key) == (reloads, key)
+
+
+def test_a_plain_app_run_with_flask_debug_in_the_environment_reloads(tmp_path: Path) -> None:
+    service = project(tmp_path, SERVE.replace("debug=True,", "port=8000,"))
+    assert make_plan(tmp_path, {"shop": service}).service("shop").strategy is Strategy.RESTART
+    compose = "services:\n  shop:\n    build: .\n    environment:\n      FLASK_DEBUG: 1\n"
+    write(tmp_path, "compose.yaml", compose)
+    plan = make_plan(tmp_path, {"shop": {**service, "environment": {"FLASK_DEBUG": "1"}}})
+    shop = plan.service("shop")
+    assert shop.strategy is Strategy.RELOAD
+    assert shop.reason == (
+        '.:/srv is bind-mounted and `site.run( host="0.0.0.0", port=8000, )` in serve.py with FLASK_DEBUG=1 '
+        "makes `python serve.py` reload with werkzeug's reloader (serve.py:6, via Dockerfile:4 ENTRYPOINT + "
+        "Dockerfile:5 CMD; FLASK_DEBUG from compose.yaml:5)"
+    )
+    assert actions(plan, tmp_path, "serve.py", "shop/__init__.py") == {"shop": "reload"}
