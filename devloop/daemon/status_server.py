@@ -5,7 +5,8 @@ reads the daemon's state; nothing it is asked changes anything, and nothing list
 `wait` notes when it was asked (T), gives the notifier time to report writes made up to T, waits
 until the watcher has handed out and the runner has routed every change received by then, takes a
 ticket per service (the demands made so far) and returns once each is answered by an outcome, or
-the service no longer acts (it was removed, or its outcome was given up on)."""
+the service no longer acts (it was removed, or its outcome was given up on). Unless services are
+named, it reports those the demands concern (Pending.concerned), not the others' earlier outcomes."""
 
 from __future__ import annotations
 
@@ -102,13 +103,14 @@ class StatusServer:
             raise BadRequest(f"the request is not JSON: {exc}") from exc
         if not isinstance(request, dict) or request.get("ask") not in ("status", "wait"):
             raise BadRequest('ask "status" or "wait"', 'e.g. {"ask": "status", "services": []}')
-        names = self._services(request.get("services") or [])
+        asked = request.get("services") or []
+        names = self._services(asked)
         if request["ask"] == "status":
             return self.status(names)
         timeout = request.get("timeout_s")
         if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout <= MAX_WAIT_S:
             raise BadRequest(f"timeout_s must be a number of seconds above 0, at most {MAX_WAIT_S:.0f}")
-        return await self.wait(names, float(timeout))
+        return await self.wait(names, float(timeout), named=bool(asked))
 
     def _services(self, asked: object) -> list[str]:
         watched = [s.name for s in self.shared.watched]
@@ -171,9 +173,12 @@ class StatusServer:
             "location": known.location if finished else None,
         }
 
-    async def wait(self, names: list[str], timeout_s: float) -> dict[str, Any]:
+    async def wait(self, names: list[str], timeout_s: float, named: bool = False) -> dict[str, Any]:
+        """Wait for the outcomes of every demand made up to now; report the services named, else
+        those the demands concern."""
         asked_at = time.time()
         cutoff = asked_at + reported_within_s()
+        shown = names
         with anyio.move_on_after(timeout_s) as scope:
             while not self.pending.ready:  # the start and its catch-up come first
                 await anyio.sleep(POLL_S)
@@ -181,9 +186,11 @@ class StatusServer:
             while not self.progress.settled(cutoff):
                 await anyio.sleep(POLL_S)
             tickets = self.pending.tickets(names)
+            if not named:
+                shown = self.pending.concerned(names, {n for n in names if self.acting(n)})
             while not all(self._done(name, ticket) for name, ticket in tickets.items()):
                 await anyio.sleep(POLL_S)
-        answer = self.status(names)
+        answer = self.status(shown)
         answer["timed_out"] = scope.cancelled_caught
         answer["waited_s"] = round(time.time() - asked_at, 3)
         return answer

@@ -37,6 +37,8 @@ def render(answer: Mapping[str, Any], as_json: bool, strategy: bool = True) -> s
     order = {"failed": 0, "down": 0, "unknown": 1, "acting": 2, "starting": 2}
     names = sorted(services, key=lambda n: order.get(str(services[n].get("state")), 3))
     lines = [service_line(n, services[n], strategy) for n in names]
+    if not services:  # a wait after an edit of only the compose files that changed no service
+        lines.append("devloop wait: the latest edit concerns no service")
     if answer.get("timed_out"):
         lines.append(f"devloop wait: timed out after {answer.get('waited_s', 0):.0f} s; still acting above")
     return "\n".join(lines)

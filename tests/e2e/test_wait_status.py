@@ -1,7 +1,8 @@
 """`devloop wait` and `devloop status` against a running `devloop up` on a real engine: wait
-returns only once an edit made just before it is served (reload, restart, rebuild), a broken edit
-makes it exit 1 at the host file and line, status shows an action that is still running, nothing
-runs: exit 3, a second `devloop up` names the first, and nobody else may connect."""
+returns only once an edit made just before it is served (reload, restart, rebuild) and reports the
+services that edit concerns, a broken edit makes it exit 1 at the host file and line, status shows
+an action that is still running, nothing runs: exit 3, a second `devloop up` names the first, and
+nobody else may connect."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ def test_wait_returns_once_the_edit_is_served_for_a_reload_a_restart_and_a_rebui
     api = answer(done)["services"]["api"]
     assert (api["state"], api["action"], api["outcome"]) == ("live", "reload", "live")
     assert api["edit_to_live_s"] > 0
+    assert set(answer(done)["services"]) == {"api", "celery_worker"}  # the services the edit concerns
 
     stack.edit("app/tasks.py", '"task v1"', '"task v2"')  # the Celery worker is restarted
     done = devloop(stack, "wait", "celery_worker", "api")
@@ -52,10 +54,10 @@ def test_wait_returns_once_the_edit_is_served_for_a_reload_a_restart_and_a_rebui
     assert stack.get("api", "/task", timeout=30) == {"result": "task v2"}
 
     stack.edit("baked/main.py", '"hello from baked v1"', '"hello from baked v2"')  # COPY: rebuilt
-    done = devloop(stack, "wait", "--json", "baked_api")
+    done = devloop(stack, "wait", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     assert stack.get("baked", "/", timeout=5) == {"message": "hello from baked v2"}
-    baked = answer(done)["services"]
+    baked = answer(done)["services"]  # not the earlier outcomes of the others
     assert list(baked) == ["baked_api"] and baked["baked_api"]["action"] == "rebuild"
 
 

@@ -56,6 +56,12 @@ def test_a_timeout_is_said() -> None:
     ]
 
 
+def test_a_wait_with_no_service_concerned_says_so() -> None:
+    answer = {"services": {}, "timed_out": False, "waited_s": 0.2}
+    assert render(answer, False) == "devloop wait: the latest edit concerns no service"
+    assert exit_code(answer) == 0
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "1e9"])
 def test_a_bad_timeout_says_what_is_allowed(value: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["wait", "--timeout", value]) == 1

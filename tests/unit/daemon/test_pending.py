@@ -67,3 +67,36 @@ def test_ready_is_learnt_from_the_event() -> None:
     assert not pending.ready
     pending.observe(events.Ready(project="p", services=[], strategies={}, watching=[]))
     assert pending.ready
+
+
+def test_a_wait_reports_the_services_its_edits_concern_not_earlier_outcomes() -> None:
+    pending = Pending()
+    everyone = ["api", "worker", "baked", "db"]
+    assert pending.concerned(everyone) == everyone  # before any edit: the start of each
+    feed(pending, changes("baked"), action("baked", "started", "rebuild"), outcome("baked", "failed"))
+    feed(pending, changes("api", "worker"), action("api", "skipped", "reload"), outcome("api"))
+    feed(pending, action("worker", "started"))
+    # worker still owes its outcome; api was answered already, by the same edit; baked's failure
+    # and db's start belong to nothing this wait covers
+    assert pending.concerned(everyone) == ["api", "worker"]
+    feed(pending, outcome("worker"))
+    assert pending.concerned(everyone) == ["api", "worker"]  # the latest edit, answered
+    feed(pending, changes("worker"))
+    assert pending.concerned(everyone) == ["worker"]
+    assert pending.concerned(everyone, acting={"db"}) == ["worker", "db"]  # still coming up
+
+
+def test_an_earlier_edit_still_owed_is_reported_beside_the_latest() -> None:
+    pending = Pending()
+    feed(pending, changes("baked"), action("baked", "started", "rebuild"), changes("api"))
+    assert pending.concerned(["api", "baked", "worker"]) == ["api", "baked"]
+    feed(pending, outcome("baked"), action("baked", "started", "image"))  # a background refresh
+    assert pending.concerned(["api", "baked", "worker"]) == ["api"]
+
+
+def test_an_edit_of_the_compose_files_alone_concerns_the_services_it_recreates() -> None:
+    pending = Pending()
+    feed(pending, changes("api"), outcome("api"), changes())  # compose.yaml: nothing changed
+    assert pending.concerned(["api", "worker"]) == []
+    feed(pending, changes(), action("worker", "started", "recreate"))
+    assert pending.concerned(["api", "worker"]) == ["worker"]
