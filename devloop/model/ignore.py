@@ -96,6 +96,7 @@ class IgnoreRules:
         matcher = PatternMatcher(list(self.patterns)) if self.patterns else None
         compiled = matcher.patterns if matcher else []
         self._exclusion = tuple(p.exclusion for p in compiled)
+        self._shown = tuple(p.cleaned_pattern for p in compiled)
         self._dirs = tuple(tuple(part.lower() for part in p.dirs) for p in compiled)
         self._whole: dict[str, bool] = {}
         # docker-py's fnmatch lower-cases both sides; translate() gives ^...$ for one pattern
@@ -122,6 +123,17 @@ class IgnoreRules:
             if remember:
                 self._paths[relative] = found
         return found
+
+    def named_back(self, relative: str) -> str | None:
+        """The `!` pattern that keeps this file by matching the file itself, not a folder of it
+        (`*.md` then `!CHANGELOG.md`), else None: a file the context was written to carry on purpose."""
+        if self._last is None:
+            return None
+        text = relative.replace(os.sep, "/").lower()
+        own = self._last_match(text)
+        if own < 0 or not self._exclusion[own] or own < self._folder_last(text.rpartition("/")[0]):
+            return None
+        return f"!{self._shown[own]}"
 
     def excludes_all_in(self, folder: str) -> bool:
         """Whether every file directly in `folder` ("" for the root) is excluded, whatever its name:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from devloop.model.project import Action
+from devloop.planning.baked import untouched
 from devloop.planning.planner import ProjectPlan
 from devloop.planning.plans import Decision
 from devloop.planning.strategy import show
@@ -27,7 +28,8 @@ def catch_up(
     """One decision per service that needs an action at start.
 
     `baked`: per service with a build, the build inputs that differ from its image: they give what a
-    live edit gives (a rebuild, or a sync), also to the services that run that image; a service that
+    live edit gives (a rebuild, or a sync; nothing for a file no process of the image reads, which
+    waits for the next rebuild), also to the services that run that image; a service that
     gets them by reload or restart through a bind is not acted on for them, as its container reads
     the bind. `mounted`: per service, the files under its binds newer than its container: a restart
     where a live edit restarts it (a reloader saw them, or started after them)."""
@@ -45,8 +47,10 @@ def catch_up(
         users = plan.image_users.get(name, ())
         for decision in plan.route([s.path for s in stale]).decisions:
             live = plan.service(decision.service)
-            if decision.action is Action.SYNC and live.live is not None and not live.unseen_binds:
+            baked_code = live.live is not None and not live.unseen_binds
+            if decision.action is Action.SYNC and baked_code and untouched(live, decision.paths) is None:
                 # the image itself differs: rebuilt at once, rather than copied in and refreshed later
+                # (files its process does not read are copied in: a rebuild would restart it)
                 decision = replace(
                     decision,
                     action=Action.REBUILD,

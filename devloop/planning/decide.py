@@ -12,11 +12,11 @@ from pathlib import Path, PurePosixPath
 
 from devloop.model.ignore import IgnoreRules
 from devloop.model.project import Action, Bind, Strategy
+from devloop.planning.baked import baked_outcome, waits_for_rebuild
 from devloop.planning.plans import ServicePlan
 from devloop.planning.strategy import (
     DEPENDENCY_FILES,
     clause,
-    copy_text,
     is_dependency_file,
     show,
 )
@@ -194,18 +194,10 @@ def _decide(plan: ServicePlan, text: str, name: str) -> tuple[Action, str] | Non
             return None  # another service's start script: baked, never run here (see explain.py)
         if _is_dependency(plan, text, name):
             return Action.REBUILD, f"{baked} is a dependency file in the build context"
-        if plan.strategy is Strategy.SYNC and not (service.watch_rules and plan.configured == "auto"):
-            if plan.live is not None:
-                why = plan.live.blocker(baked)
-                if why is not None:
-                    return Action.REBUILD, f"{baked} is {_baked_how(plan, baked)}; no live update: {why}"
-                return Action.SYNC, f"{baked} is {_baked_how(plan, baked)}; live update copies it in"
-            if plan.copy_sources.covering(baked) is None:
-                return Action.REBUILD, f"{baked} cannot be synced: no COPY of the image copies it"
-            return Action.SYNC, f"{baked} is {_baked_how(plan, baked)}; it is copied into the containers"
-        action = plan.strategy.action if plan.configured != "auto" else Action.REBUILD
-        why = plan.live.blocker(baked) if plan.live is not None and action is Action.REBUILD else None
-        return action, f"{baked} is {_baked_how(plan, baked)}" + (f"; no live update: {why}" if why else "")
+        outcome = baked_outcome(plan, baked)
+        if outcome[0] is Action.REBUILD and waits_for_rebuild(plan, baked):
+            return None  # the process does not read it: the image takes it at its next rebuild (explain.py)
+        return outcome
     if any(_under(text, extra) for extra in plan.extra_texts):
         return max(plan.strategy.action, Action.RESTART), f"{name} is under a watch path from the settings"
     rule = next((r for r in service.watch_rules if _under(text, str(r.path))), None)
@@ -243,15 +235,6 @@ def _is_dependency(plan: ServicePlan, text: str, name: str) -> bool:
     if name == ".dockerignore":
         return plan.context_text is not None and text == plan.context_text + _SEP + name
     return is_dependency_file(text)
-
-
-def _baked_how(plan: ServicePlan, relative: str) -> str:
-    build = plan.service.build
-    assert build is not None
-    copy = plan.copy_sources.covering(relative)
-    if copy is None or plan.dockerfile is None:
-        return f"baked into the image (build context {show(build.context, plan.base)})"
-    return f"baked into the image by {copy_text(copy, plan.dockerfile)}"
 
 
 def _bound(

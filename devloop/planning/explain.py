@@ -11,6 +11,7 @@ from pathlib import Path
 
 from devloop.model.dockerfile import stage_name
 from devloop.model.project import Strategy
+from devloop.planning.baked import NEXT_REBUILD, baked_how, waits_for_rebuild
 from devloop.planning.decide import decide, relative
 from devloop.planning.output import looks_like_output, mounted_by, output_anytime, pattern_for
 from devloop.planning.planner import ProjectPlan
@@ -56,7 +57,8 @@ class Quiet:
 
 def quiet_paths(project: ProjectPlan, change: ChangePlan, paths: Iterable[Path]) -> list[Quiet]:
     """For each path: the services that see it through a bind or a build context and do nothing for
-    it, grouped by reason: their process does not read it (docs, CI settings, tests), their
+    it, grouped by reason: their process does not read it (docs, CI settings, tests; baked, it waits
+    for the image's next rebuild), their
     .dockerignore excludes it, or no COPY/ADD of the stages the target includes copies it."""
     acted = {(d.service, p) for d in change.decisions for p in d.paths}
     found: list[Quiet] = []
@@ -94,7 +96,8 @@ def _why_not(plan: ServicePlan, inside: str) -> str | None:
 
 def _unread(plan: ServicePlan, text: str) -> str | None:
     """Why the service's process does not read this file under one of its code binds, or baked
-    into its image, or None."""
+    into its image (another service's start script, or a file that waits for the next rebuild), or
+    None."""
     if plan.unread is None:
         return None
     script = plan.unread.script_reason(text)
@@ -103,11 +106,15 @@ def _unread(plan: ServicePlan, text: str) -> str | None:
             reason = plan.unread.reason(relative(text, source)) or script
             return f"{reason}: an edit needs no restart" if reason else None
     context = plan.context_text
-    if script is None or context is None or not text.startswith(context + os.sep):
+    if context is None or not text.startswith(context + os.sep):
         return None
     inside = relative(text, context)
-    baked = plan.bakes(inside) and not plan.dockerignore.excludes(inside)
-    return f"baked but not run by this service's command ({script})" if baked else None
+    if not plan.bakes(inside) or plan.dockerignore.excludes(inside):
+        return None
+    if script is not None:
+        return f"baked but not run by this service's command ({script})"
+    why = waits_for_rebuild(plan, inside)
+    return f"{baked_how(plan, inside)}; {why}: {NEXT_REBUILD}" if why else None
 
 
 @dataclass(frozen=True)

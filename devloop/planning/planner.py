@@ -148,6 +148,7 @@ def plan_project(
         for plan in plans
     ]
     plans = _with_other_scripts(plans, facts)
+    plans = _with_users_unread(plans, users)
     files = frozenset({*project.compose_files, *project.env_files, *extra_project_files} - {Path("-")})
     read = frozenset(
         f.host for found in facts.values() for f in found.files.values() if f is not None and f.image is None
@@ -178,6 +179,23 @@ def _with_other_scripts(plans: list[ServicePlan], facts: Mapping[str, ServiceFac
     return [
         replace(plan, other_scripts=other_scripts(shared, names, plan.name, _texts(facts.get(plan.name))))
         if plan.trace is not None and plan.trace.followed and plan.configured == "auto"
+        else plan
+        for plan in plans
+    ]
+
+
+def _with_users_unread(plans: list[ServicePlan], users: Mapping[str, tuple[str, ...]]) -> list[ServicePlan]:
+    """Tell each service that builds an image what the services that run it do not read: a baked
+    file waits for the next rebuild only when no process of the image reads it."""
+    by_name = {plan.name: plan for plan in plans}
+    return [
+        replace(
+            plan,
+            users_unread=tuple(
+                by_name[u].process_unread() for u in users[plan.name] if by_name[u].configured != "none"
+            ),
+        )
+        if plan.name in users
         else plan
         for plan in plans
     ]

@@ -74,6 +74,8 @@ class ServicePlan:
     live_update: bool = True  # false in the settings: baked edits are rebuilt
     # other services' shell start scripts its process never runs (host path -> who runs them)
     other_scripts: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    # what each service that runs the image it builds does not read (None: it may read anything)
+    users_unread: tuple[Unread | None, ...] = field(default=(), compare=False)
 
     @property
     def name(self) -> str:
@@ -233,8 +235,12 @@ class ServicePlan:
         edit of one under a bind gets nothing instead of a restart."""
         if self.configured != "auto" or self.strategy is Strategy.NONE:
             return None
+        return self.process_unread(self.other_scripts)
+
+    def process_unread(self, scripts: Mapping[str, tuple[str, ...]] | None = None) -> Unread | None:
+        """What its process does not read, whatever devloop does with the service."""
         argv = self.trace.argv if self.trace is not None else self.process.argv
-        return unread_for(argv, (self.verdict.program or "").split(" ")[0] or None, self.other_scripts)
+        return unread_for(argv, (self.verdict.program or "").split(" ")[0] or None, scripts)
 
     @cached_property
     def writes(self) -> tuple[Declared, ...]:

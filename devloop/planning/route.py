@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from devloop.model.ignore import maybe_noise_name, noise_folder_reason, noise_name_reason
 from devloop.model.project import Action, Strategy
+from devloop.planning.baked import NOT_RESTARTED, untouched
 from devloop.planning.decide import (
     DEPENDENCY_SUFFIXES,
     NOTHING,
@@ -160,8 +161,12 @@ class _Router:
 
 
 def _not_shared(plan: ProjectPlan, name: str, best: _Best, all_best: Mapping[str, _Best]) -> str:
-    """The reason; for a rebuild, what it does about volumes that mask the image's dependencies; for a
-    service of a shared build that is not rebuilt with the others, why."""
+    """The reason; for a sync of files its process does not read, that it is not restarted; for a
+    rebuild, what it does about volumes that mask the image's dependencies; for a service of a shared
+    build that is not rebuilt with the others, why."""
+    quiet = untouched(plan.service(name), best.paths) if best.action is Action.SYNC else None
+    if quiet is not None:
+        best = _Best(best.action, f"{best.reason}; {quiet}: {NOT_RESTARTED}", best.paths)
     if best.action is not Action.REBUILD:
         rebuilt = [o for o in plan.service(name).build_group if o != name and o in all_best
                    and all_best[o].action is Action.REBUILD]  # fmt: skip

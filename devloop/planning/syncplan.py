@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from devloop.planning.baked import untouched
 from devloop.planning.copymap import NoSync, sync_targets
 from devloop.planning.planner import ServicePlan, is_dependency_file
 
@@ -61,6 +62,21 @@ def files_to_sync(plan: ServicePlan, paths: Iterable[Path]) -> list[FileSync] | 
             return NoSync(f"{path.name} lands under {mounted}, a mount of the container")
         files.extend(FileSync(path, t.path, t.chown) for t in targets)
     return files
+
+
+def pickup(plan: ServicePlan, paths: Iterable[Path], files: Iterable[FileSync]) -> tuple[str, str | None]:
+    """How the process picks up a batch copied in (ServicePlan.pickup_for: "reload", "signal" or
+    "restart"), or "none" with why, when it reads none of these files: they are copied in and it is
+    left running (a reloader that watches one of them reloads as usual)."""
+    how = plan.pickup_for(f.target for f in files)
+    quiet = untouched(plan, paths) if how != "reload" else None
+    return ("none", quiet) if quiet is not None else (how, None)
+
+
+def batch_pickup(plan: ServicePlan, paths: Sequence[Path]) -> str:
+    """pickup() of a batch as the sync will copy it ("restart" when it cannot be synced)."""
+    files = files_to_sync(plan, paths)
+    return "restart" if isinstance(files, NoSync) else pickup(plan, paths, files)[0]
 
 
 def _mounts(plan: ServicePlan) -> tuple[PurePosixPath, ...]:

@@ -94,7 +94,9 @@ _NOT_READ_BY: dict[str, tuple[tuple[tuple[str, ...], ...], re.Pattern[str]]] = {
 @dataclass(frozen=True)
 class Unread:
     """The kinds of files one service's process does not read, and the folder names its command
-    mentions (those are read, whatever their name)."""
+    mentions (those are read, whatever their name). `serves`: the process serves files as they are
+    (a static server): what the image holds is what it serves, so a baked file it does not run is
+    still read."""
 
     program: str
     kinds: tuple[str, ...]
@@ -103,6 +105,7 @@ class Unread:
     folders: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     # the shell start scripts of other services (host path -> who runs them) it does not run
     scripts: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    serves: bool = False
 
     def script_reason(self, text: str) -> str | None:
         """Why the process never reads this host file: it is another service's start script."""
@@ -113,6 +116,29 @@ class Unread:
 
     def folder_reason(self, relative_folder: str) -> str | None:
         """Why no file under this folder (relative to a bind source, "." for the source) is read."""
+        found = self._folder_kind(relative_folder)
+        return f"{found[0]} does not read {found[1]} (it is under {found[2]}/)" if found else None
+
+    def name_reason(self, name: str) -> str | None:
+        """Why no process reads a file of this name, whatever its folder."""
+        kind = self._name_kind(name)
+        return f"{self.program} does not read {kind}" if kind else None
+
+    def reason(self, relative: str) -> str | None:
+        folder, _, name = relative.rpartition(os.sep)
+        return self.folder_reason(folder) or self.name_reason(name)
+
+    def kind(self, relative: str) -> tuple[str, str] | None:
+        """The kind of a file it does not read, with the folder or file name that says so."""
+        folder, _, name = relative.rpartition(os.sep)
+        found = self._folder_kind(folder)
+        if found is not None:
+            return found[1], found[2].rpartition("/")[2].lower()
+        kind = self._name_kind(name)
+        return (kind, name.lower()) if kind else None
+
+    def _folder_kind(self, relative_folder: str) -> tuple[str, str, str] | None:
+        """(who does not read it, the kind, the folder as shown) for a folder it does not read."""
         if relative_folder in (".", ""):
             return None
         parts = relative_folder.split(os.sep)
@@ -123,27 +149,44 @@ class Unread:
                 return None
             for kind in self.kinds:
                 if lower in _KINDS[kind][0]:
-                    return f"{self.program} does not read {kind} (it is under {part}/)"
+                    return self.program, kind, part
             for who, kind, run in self.folders:
                 if i + 1 >= len(run) and tuple(lowered[i + 1 - len(run) : i + 1]) == run:
-                    return f"`{who}` does not read {kind} (it is under {'/'.join(run)}/)"
+                    return f"`{who}`", kind, "/".join(run)
         return None
 
-    def name_reason(self, name: str) -> str | None:
-        """Why no process reads a file of this name, whatever its folder."""
+    def _name_kind(self, name: str) -> str | None:
         lower = name.lower()
-        for kind in self.kinds:
-            if _NAMES[kind](lower):
-                return f"{self.program} does not read {kind}"
-        return None
-
-    def reason(self, relative: str) -> str | None:
-        folder, _, name = relative.rpartition(os.sep)
-        return self.folder_reason(folder) or self.name_reason(name)
+        return next((kind for kind in self.kinds if _NAMES[kind](lower)), None)
 
 
 _NAMES = {kind: re.compile(regex).search for kind, (_, regex, _) in _KINDS.items()}
 _WORD = re.compile(r"[A-Za-z0-9_.-]+")
+# programs that serve files as they are, per request
+_FILE_SERVERS = frozenset({"nginx", "httpd", "apache2", "apachectl", "caddy", "lighttpd", "http.server",
+                           "http-server", "serve", "static-web-server", "darkhttpd"})  # fmt: skip
+# build steps that may bundle Markdown into what an image serves: a JavaScript build
+_BUNDLERS = frozenset({"npm", "npx", "yarn", "pnpm", "bun", "bunx", "webpack", "vite", "next", "astro",
+                       "gatsby", "nuxt", "nuxi", "parcel", "esbuild", "rollup"})  # fmt: skip
+_INSTALLS = frozenset({"install", "i", "ci", "add"})
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def build_reads(command: str, kind: str) -> bool:
+    """Whether a build step (a Dockerfile RUN's shell command) may read files of this kind into what
+    the image holds: one of its commands runs a program that reads them (a docs builder, a test
+    runner), or, for documentation, a JavaScript build (not an install), which may bundle Markdown;
+    any step for front-end asset sources (a precompile may make what the process reads of them)."""
+    if kind not in _KINDS:
+        return True
+    for part in re.split(r"&&|\|\||[;|()]", command):
+        words = [os.path.basename(w).lower() for w in part.split() if not _ASSIGNMENT.match(w)]
+        if set(words[:4]) & _KINDS[kind][2]:
+            return True
+        if kind == "documentation" and words and words[0] in _BUNDLERS:
+            if len(words) > 1 and words[1] not in _INSTALLS and not words[1].startswith("-"):
+                return True
+    return False
 
 
 def unread_for(
@@ -165,7 +208,8 @@ def unread_for(
     if not kinds and not folders and not scripts:
         return None
     named = frozenset(w for w in words if any(w in _KINDS[k][0] for k in _KINDS))
-    return Unread(f"`{program or os.path.basename(argv[0])}`", kinds, named, tuple(folders), scripts or {})
+    shown = f"`{program or os.path.basename(argv[0])}`"
+    return Unread(shown, kinds, named, tuple(folders), scripts or {}, bool(programs & _FILE_SERVERS))
 
 
 def other_scripts(

@@ -138,3 +138,13 @@ def test_every_noise_name_passes_the_quick_test(name: str) -> None:
 def test_plain_names_are_not_noise(name: str) -> None:
     assert not maybe_noise_name(name)
     assert noise_reason(f"/p/{name}") is None
+
+
+def test_a_file_named_back_in_by_a_negation() -> None:
+    rules = IgnoreRules(["docs", "*.md", "!CHANGELOG.md", "!docs/keep.md"])
+    assert rules.named_back("CHANGELOG.md") == "!CHANGELOG.md"
+    assert rules.named_back("README.md") is None  # excluded
+    assert rules.named_back("app/main.py") is None  # kept, but no pattern names it back
+    allow = IgnoreRules(["*", "!src", "!pyproject.toml"])
+    assert allow.named_back("src/README.md") is None  # kept by its folder, not by its name
+    assert allow.named_back("pyproject.toml") == "!pyproject.toml"

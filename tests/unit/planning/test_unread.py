@@ -74,6 +74,16 @@ def test_unread_kinds_per_program() -> None:
     assert worker.reason("app/x.py") is None
     runner = unread_for(["npm", "test"])
     assert runner is not None and runner.reason("tests/x.test.js") is None
+    assert worker.kind("docs/api/index.html") == ("documentation", "docs")
+    assert worker.kind("CHANGELOG.md") == ("documentation", "changelog.md")
+    assert worker.kind("app/x.py") is None and not worker.serves
+    for server in (
+        ["nginx", "-g", "daemon off;"],
+        ["busybox", "httpd", "-f"],
+        ["python3", "-m", "http.server"],
+    ):
+        found = unread_for(server)
+        assert found is not None and found.serves, server
 
 
 def shared_build(root: Path, **extra: dict[str, object]) -> dict[str, object]:
