@@ -7,6 +7,7 @@ acts itself. `state(service)` is its answer for others."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from devloop.outcome.judge import State, Verdict, Watch, judge, program_for
 from devloop.outcome.programs import plain
 from devloop.outcome.where import Sources, sources_of
 from devloop.planning.planner import Decision
+from devloop.planning.syncplan import batch_pickup
 
 TICK_S = 0.2  # how often a pending outcome is judged again without new output
 IDLE_WAIT_S = 30.0  # the longest wait for output while nothing is judged (a new watch pokes it)
@@ -113,7 +115,7 @@ class OutcomeWatcher:
             return
         name = event.service
         if event.status == "started":
-            self._begin(name, event.action)
+            self._begin(name, event.action, paths=event.paths)
         elif event.status == "skipped" and event.action == "reload":
             self._begin(name, "reload", reloads=True).judging = True
         elif event.status == "succeeded" and name in self.watching:
@@ -189,12 +191,17 @@ class OutcomeWatcher:
             self.seen.apply(change)
 
     # -- watches ---------------------------------------------------------------------------
-    def _begin(self, service: str, action: str, reloads: bool = False) -> _Watching:
+    def _begin(
+        self, service: str, action: str, reloads: bool = False, paths: Sequence[str] = ()
+    ) -> _Watching:
         plan = self.shared.context.plan.service(service)
-        if action == "sync":
-            reloads = bool(plan.verdict.reloads)  # a sync restarts unless the process reloads
+        # a sync restarts unless the process reloads (a reloader that watches the files) or reads
+        # none of the files (copied in, left running), as the sync itself decides
+        how = batch_pickup(plan, [Path(p) for p in paths]) if action == "sync" else None
+        reloads = how == "reload" if how is not None else reloads
         since = self.edits.get(service, time.time())
-        watching = _Watching(Watch(action, since, reloads, plan.verdict.program))
+        watch = Watch(action, since, reloads, plan.verdict.program, left_running=how == "none")
+        watching = _Watching(watch)
         self.watching[service] = watching
         self.outcomes[service] = ServiceOutcome("acting", action)
         if self.follower is not None:
@@ -204,11 +211,14 @@ class OutcomeWatcher:
     async def _judge_from_now_on(self, service: str) -> None:
         """devloop's command is done: read the service's containers as they are now, then judge."""
         follower = self.follower
+        left_running = service in self.watching and self.watching[service].watch.left_running
         if follower is not None:
             self.seen.replace(service, await anyio.to_thread.run_sync(follower.states, service))
             # the lines read by now are held a moment to go out in order: judge once they are here
-            # (an exit judged before its traceback arrived would lose the error and its location)
-            await anyio.sleep(follower.window.hold + TICK_S)
+            # (an exit judged before its traceback arrived would lose the error and its location);
+            # a process left running has no new output to wait for
+            if not left_running:
+                await anyio.sleep(follower.window.hold + TICK_S)
         watching = self.watching.get(service)
         if watching is not None:
             watching.judging = True

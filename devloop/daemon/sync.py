@@ -16,6 +16,7 @@ from devloop.daemon.shared import ENGINE_AWAY, Shared
 from devloop.errors import EngineError
 from devloop.model.project import Action
 from devloop.planning import syncplan
+from devloop.planning.baked import NOT_RESTARTED
 from devloop.planning.copymap import NoSync
 from devloop.planning.planner import Decision
 
@@ -30,7 +31,8 @@ class Sync:
         self.refreshing: set[str] = set()
 
     async def sync(self, decision: Decision) -> Decision | bool | None:
-        """Copy the changes into the running containers, then restart unless the process reloads.
+        """Copy the changes into the running containers, then restart unless the process reloads (or
+        reads none of them).
         Returns a rebuild decision when syncing cannot apply (an expected fallback, with its
         reason), False when the engine is down, None when done."""
         shared = self.shared
@@ -52,8 +54,10 @@ class Sync:
             return self._fallback(decision, result.error)
         shared.synced.setdefault(decision.service, set()).update(str(f.target) for f in files)
         detail = f"copied {result.copied}, removed {result.removed} in {result.containers} container(s)"
-        how = plan.pickup_for(f.target for f in files)
-        if how != "reload":  # it does not reload by itself: a signal it reloads on, else a restart
+        how, quiet = syncplan.pickup(plan, decision.paths, files)
+        if quiet is not None:  # it reads none of them: the copy is all there is to do
+            detail += f"; {NOT_RESTARTED}: {quiet}"
+        elif how != "reload":  # it does not reload by itself: a signal it reloads on, else a restart
             sent = plan.verdict.on_signal if how == "signal" else ""
             outcome = await restart(shared.engine, project, decision.service, sent, plan.held_work)
             took += outcome.duration_s

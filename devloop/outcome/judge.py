@@ -49,13 +49,15 @@ class Container:
 @dataclass(frozen=True)
 class Watch:
     """What is being judged. `reloads`: the process reloads itself for this action, so its
-    reloader must act; `program`: what runs, as devloop.inference names it (e.g. "uvicorn")."""
+    reloader must act; `program`: what runs, as devloop.inference names it (e.g. "uvicorn");
+    `left_running`: a sync copied in files the process does not read, so it is live as it runs."""
 
     action: str
     since: float  # the first file event of the batch
     reloads: bool = False
     program: str | None = None
     settle_s: float = SETTLE_S
+    left_running: bool = False  # files were copied in and the process left running: nothing to wait for
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ def judge(
     sick = next((c for c in running if c.health == "unhealthy"), None)
     if sick is not None:
         return _failed(failure, sources, f"{sick.name}: its healthcheck is unhealthy", acted is not None)
+    if watch.left_running and running:
+        return Verdict(State.LIVE, live_at=now, why="copied in; the process was left running")
     if failure is not None and ready is None:
         return _failed(failure, sources, failure.error, acted is not None)
     if watch.reloads:

@@ -310,3 +310,15 @@ def test_a_program_that_recovers_after_an_error_is_live() -> None:
     lines = timed([*output("flask_chained.txt")[4:], "INFO:     Application startup complete."])
     verdict = judge(watch, lines, [running()], EDIT + 5, sources())
     assert verdict.state is State.LIVE
+
+
+def test_a_sync_that_left_the_process_running_is_live_at_once() -> None:
+    watch = Watch("sync", EDIT, program="gunicorn", left_running=True)
+    up = Container("shop-web-1", "running", 1.0)  # started long before the edit, not since
+    verdict = judge(watch, [], [up], EDIT + 0.2, sources())
+    assert (verdict.state, verdict.edit_to_live(watch)) == (State.LIVE, 0.2)
+    assert verdict.why == "copied in; the process was left running"
+    waiting = judge(Watch("sync", EDIT, program="gunicorn"), [], [up], EDIT + 0.2, sources())
+    assert waiting.state is State.PENDING  # a restart is waited for
+    gone = Container("shop-web-1", "exited", EDIT + 0.1, exit_code=1)
+    assert judge(watch, [], [gone], EDIT + 0.2, sources()).state is State.FAILED
