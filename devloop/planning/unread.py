@@ -2,7 +2,8 @@
 tests (for a process that is not a test runner), folders some programs never read (a Ruby job
 worker's front-end asset sources), and the shell start scripts other services run as their command
 (baked into its image or under its binds, but never run by its own). An edit of one needs no
-restart, and no rebuild of an image that only carries it. Pure.
+restart, and no rebuild of an image that only carries it (planning/baked.py: when the build or
+a static server may still read it). Pure.
 
 Never for a file the process is known to read: start scripts and configs are decided before this
 rule, a program that reads such files (a docs server, a test runner) turns its kind off, and a
@@ -208,7 +209,7 @@ def unread_for(
     if not kinds and not folders and not scripts:
         return None
     named = frozenset(w for w in words if any(w in _KINDS[k][0] for k in _KINDS))
-    shown = f"`{program or os.path.basename(argv[0])}`"
+    shown = f"`{os.path.basename(program or argv[0])}`"
     return Unread(shown, kinds, named, tuple(folders), scripts or {}, bool(programs & _FILE_SERVERS))
 
 
