@@ -14,7 +14,7 @@ from devloop.planning.baked import untouched
 from devloop.planning.catchup import Stale, catch_up
 from devloop.planning.explain import quiet_paths
 from devloop.planning.planner import ProjectPlan
-from devloop.planning.syncplan import files_to_sync, pickup
+from devloop.planning.syncplan import batch_pickup, files_to_sync, pickup
 from devloop.planning.unread import build_reads
 from tests.unit.builders import actions, bind, build, change, make_plan, reasons, write
 
@@ -43,7 +43,7 @@ def test_live_update_copies_an_unread_file_in_and_says_it_is_not_restarted(
     assert reason.endswith(": not restarted") and "`gunicorn` does not read " in reason
     web = plan.service("web")
     files = files_to_sync(web, [tmp_path / relative])
-    assert not isinstance(files, tuple | str) and files[0].target == PurePosixPath("/code", relative)
+    assert isinstance(files, list) and files[0].target == PurePosixPath("/code", relative)
     how, why = pickup(web, [tmp_path / relative], files)
     assert how == "none" and why is not None and why.startswith("`gunicorn` does not read")
 
@@ -69,6 +69,10 @@ def test_a_reloader_that_watches_the_file_still_reloads(tmp_path: Path) -> None:
     assert pickup(web, [tmp_path / "README.md"], files) == ("reload", None)
     docs = files_to_sync(web, [tmp_path / "docs/index.html"])  # not one of the names it watches
     assert isinstance(docs, list) and pickup(web, [tmp_path / "docs/index.html"], docs)[0] == "none"
+    # what the outcome watcher expects of a sync: a file the reloader does not watch is restarted
+    assert batch_pickup(web, [tmp_path / "static/site.css"]) == "restart"
+    assert batch_pickup(web, [tmp_path / "app.py"]) == "reload"
+    assert batch_pickup(web, [tmp_path / ".github/ci.yml"]) == "none"
 
 
 @pytest.mark.parametrize("relative", UNREAD)
