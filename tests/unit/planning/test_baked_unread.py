@@ -177,6 +177,18 @@ def test_catch_up_copies_in_or_waits_rather_than_rebuilding(tmp_path: Path) -> N
     assert [str(d.action) for d in catch_up(rebuilt, {"web": code}, {})] == ["rebuild"]
 
 
+def test_a_job_worker_s_asset_sources_wait_only_when_no_build_step_follows(tmp_path: Path) -> None:
+    sidekiq = '["bundle", "exec", "sidekiq"]'
+    write(tmp_path, "app/assets/site.css", "x\n")
+    live = baked(tmp_path, cmd=sidekiq)
+    reason = reasons(live, tmp_path, "app/assets/site.css")["web"]
+    why = "`sidekiq` does not read front-end asset sources (it is under app/assets/)"
+    assert reason.endswith(f"; {why}: not restarted")
+    precompiled = baked(tmp_path, "RUN bundle exec rails assets:precompile\n", cmd=sidekiq)
+    assert actions(precompiled, tmp_path, "app/assets/site.css") == {"web": "rebuild"}  # its digests
+    assert actions(precompiled, tmp_path, "README.md") == {}
+
+
 def test_build_steps_that_read_a_kind() -> None:
     assert build_reads("mkdocs build --strict", "documentation")
     assert build_reads("CI=1 yarn build", "documentation")
