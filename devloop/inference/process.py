@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from devloop.inference.images import official_image
 from devloop.model.dockerfile import Dockerfile, Process
 from devloop.model.project import Service
 
@@ -62,6 +63,10 @@ def _from_image_or_dockerfile(
     ):
         return image.entrypoint, image.cmd, f"image {service.image}", f"image {service.image}"
     if stage is None or dockerfile is None:
+        official = official_image(service.image) if image is None and service.image else None
+        if official is not None:  # not pulled yet: what the official image runs
+            where = f"official image {service.image}"
+            return official[0], official[1], where, where
         return None, None, "", ""
     process: Process = stage.process
     name = dockerfile.path.name

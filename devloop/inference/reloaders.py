@@ -9,7 +9,7 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from devloop.inference.programs import celery, frontend, pyscript, rails
+from devloop.inference.programs import celery, fastapi, frontend, pyscript, rails, servers, watchers
 from devloop.inference.unwrap import PYTHON, option_values, peel, python_target, split_command
 from devloop.inference.unwrap import positionals as _positionals
 from devloop.inference.verdict import Handler as _Handler
@@ -28,7 +28,7 @@ _VALUE_OPTIONS = {
     "node": "-r --require --import --loader --experimental-loader --watch-path -e --eval -p --print",
     "nodemon": "--watch -w --ext -e --ignore -i --exec -x --delay --signal --config",
 }
-_SERVERS = "redis-server postgres mysqld mariadbd mongod memcached httpd".split()
+_SERVERS = "redis-server postgres mysqld mariadbd mongod memcached".split()
 
 
 def detect_reload(argv: Sequence[str], environment: Mapping[str, str] | None = None) -> ReloadVerdict:
@@ -39,14 +39,14 @@ def detect_reload(argv: Sequence[str], environment: Mapping[str, str] | None = N
         args = peeled
     if not args:
         return ReloadVerdict(None, None, "no command; devloop cannot tell whether it reloads")
-    name = posixpath.basename(args[0])
+    name = servers.canonical(posixpath.basename(args[0]))
     handler = _python if PYTHON.fullmatch(name) else _HANDLERS.get(name)
     return handler(name, args[1:], env) if handler else _unknown(args)
 
 
 def known_program(name: str) -> bool:
     """A program devloop can judge (uvicorn, celery, nodemon, ...)."""
-    return name in _HANDLERS
+    return servers.canonical(name) in _HANDLERS
 
 
 _PY = ("*.py",)
@@ -231,6 +231,8 @@ _HANDLERS: dict[str, _Handler] = {
     "vite": _subcommand("dev serve", "build preview optimize", default=True),
     **frontend.HANDLERS,
     **rails.HANDLERS,
+    **fastapi.HANDLERS,
+    **servers.HANDLERS,
+    **watchers.HANDLERS,
     **dict.fromkeys(_SERVERS, lambda name, args, env: _no(name)),
-    "nginx": lambda name, args, env: replace(_no(name), on_signal="HUP"),  # HUP: reload its config
 }

@@ -68,7 +68,8 @@ class Scope:
         cwd: PurePosixPath = _ROOT,
     ) -> Scope:
         names = [p for p in exclude if "/" not in p and set(p) & _GLOB]
-        paths = [p for p in exclude if "/" in p and set(p) & _GLOB]
+        # an absolute path is also a file (a server's config file named on its command line)
+        paths = [p for p in exclude if "/" in p and (set(p) & _GLOB or p.startswith("/"))]
         bases = (*roots, cwd) if roots else (cwd,)
         dirs = tuple(dict.fromkeys(b / p.rstrip("/") for p in exclude if not set(p) & _GLOB for b in bases))
         plain = [p for p in exclude if not set(p) & _GLOB and "/" not in p.rstrip("/")]

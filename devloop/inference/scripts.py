@@ -26,6 +26,7 @@ _OWN_COMMANDS = frozenset(
     "import patch rebuild update prune store test-only".split()
 )
 _LIFECYCLE = frozenset({"start", "test", "restart", "stop"})
+_BUN_FILE = re.compile(r".*\.[cm]?[jt]sx?")
 
 
 def package_script(argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
@@ -51,6 +52,8 @@ def package_script(argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
         script, extra = sub, rest
     else:
         return None
+    if runner == "bun" and ("/" in script or _BUN_FILE.fullmatch(script)):
+        return None  # `bun run src/index.ts`, `bun server.js`: a file, not a script
     return script, tuple(extra[1:] if extra[:1] == ["--"] else extra)
 
 

@@ -203,11 +203,13 @@ def _step(tracer: _Tracer, argv: list[str], steps: list[str], seen: set[str]) ->
     if peeled is not None:
         tracer.env = env
         return peeled
-    if detect_reload(argv, tracer.env).reloads is not None or known_program(posixpath.basename(argv[0])):
+    if detect_reload(argv, tracer.env).reloads is not None:
         return None
-    package = scripts.package_script(argv)
+    package = scripts.package_script(argv)  # before known programs: `bun run dev` runs a package script
     if package is not None:
         return _package(tracer, package, steps)
+    if known_program(posixpath.basename(argv[0])):
+        return None
     file = tracer.read(script_paths(argv[0], tracer.cwd))
     if file is _NOT_READ:
         return None

@@ -39,6 +39,7 @@ _WRAPPERS = {
     "taskset": "",
     "nohup": "",
     "setsid": "",
+    "busybox": "",  # `busybox httpd -f ...`: an applet by name
 }
 # Wrappers whose first positional arguments are theirs, not the command's: `timeout 30 CMD`,
 # `chrt 10 CMD` (a priority), `taskset 0x3 CMD` (a CPU mask).
@@ -111,6 +112,8 @@ def peel(args: list[str], env: dict[str, str], known: Callable[[str], bool]) -> 
         return [target, *tail] if kind != "-c" and target and wanted else None
     if name in ("gosu", "su-exec") and len(rest) > 1:
         return rest[1:]
+    if name == "docker-php-entrypoint" and rest:  # the php images' ENTRYPOINT: `exec "$@"`, with
+        return ["php", *rest] if rest[0].startswith("-") else rest  # `php` put before an option
     if name in ("wait-for-it", "wait-for-it.sh"):
         return rest[rest.index("--") + 1 :] if "--" in rest else None
     if name == "debugpy":  # `debugpy --listen 5678 -m uvicorn ...`: its options end at python's own

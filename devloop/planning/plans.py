@@ -161,10 +161,11 @@ class ServicePlan:
 
     def pickup_for(self, targets: Iterable[PurePosixPath]) -> str:
         """pickup, for files copied to `targets`: a reloader that does not watch one of them (its
-        folders, its file patterns) does not see the copy, so the service is restarted."""
+        folders, its file patterns) does not see the copy, so the service is signalled (a server
+        that reloads its configuration on a signal: nginx HUP) or restarted."""
         scope = self.scope
         if self.pickup == "reload" and scope is not None and not all(scope.covers(t) for t in targets):
-            return "restart"
+            return "signal" if self.verdict.on_signal and self.first_process else "restart"
         return self.pickup
 
     @property

@@ -4,9 +4,11 @@ watches, and the evidence. Pure: facts read from disk come in as values."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from devloop.inference.process import EffectiveProcess, effective_process
+from devloop.inference.scope import Scope, scope_of
 from devloop.inference.trace import Trace, trace_process
 from devloop.model.dockerfile import Dockerfile, Stage
 from devloop.model.ignore import IgnoreRules
@@ -62,6 +64,8 @@ def plan_service(
         service, process, verdict, own.strategy, base, dockerfile, extra, trace.where, misplaced,
         facts.where.get("develop", ""), data,
     )  # fmt: skip
+    if strategy is Strategy.RELOAD and own.strategy == "auto" and not service.watch_rules:
+        strategy, reason = _unwatched(strategy, reason, binds, trace, facts.file_binds, base)
     reason += data_note(data, base) if strategy is not Strategy.NONE else ""
     live = settings.live_update and own.live_update and not misplaced and not service.watch_rules
     if own.strategy == "auto":
@@ -109,6 +113,27 @@ def plan_service(
         data_binds=data,
         live_update=live,
     )
+
+
+def _unwatched(
+    strategy: Strategy, reason: str, binds: Sequence[Bind], trace: Trace, files: frozenset[Path], base: Path
+) -> tuple[Strategy, str]:
+    """A reloader none of whose code binds it watches (nginx with only its conf.d mounted, a
+    single-file mount) restarts on their edits: its strategy is restart, not reload."""
+    scope = scope_of(trace.verdict, trace.cwd)
+    if not binds or not all(b.source in files or _outside(b.target, scope) for b in binds):
+        return strategy, reason
+    program = (trace.verdict.program or "the process").split()[0]
+    watched = f"what `{program}` watches ({scope.description})" if scope is not None else "a folder"
+    where = ", ".join(b.shown(base) for b in binds)
+    return Strategy.RESTART, f"{where} is bind-mounted outside {watched}; {reason.split(' and ', 1)[-1]}"
+
+
+def _outside(target: PurePosixPath, scope: Scope | None) -> bool:
+    """No file under the container folder `target` is in the reloader's scope."""
+    if scope is None:
+        return False
+    return scope.folder(target) is False and not any(r == target or target in r.parents for r in scope.roots)
 
 
 def _data_binds(

@@ -84,7 +84,6 @@ NON_RELOADERS: list[tuple[Command, bool, str]] = [
     ("python3.11 -OO -m mypackage.server", False, "python -m mypackage.server"),
     ("redis-server", False, "redis-server"),
     ("redis-server /usr/local/etc/redis/redis.conf", False, "redis-server"),
-    ("nginx -g 'daemon off;'", False, "nginx"),
     (["postgres", "-c", "max_connections=200"], False, "postgres"),
 ]
 

@@ -114,8 +114,14 @@ def test_pickup_reload_signal_or_restart(tmp_path: Path) -> None:
     assert baked(tmp_path, text, {"command": ["gunicorn", "app:app"]}).service("web").pickup == "restart"
     write(tmp_path, "gunicorn.conf.py", "preload_app = False\n")
     assert baked(tmp_path, text, {"command": ["gunicorn", "app:app"]}).service("web").pickup == "signal"
+    # nginx serves what it copied as it is on disk; its configuration it reloads on HUP
     nginx = baked(tmp_path, text, {"command": ["nginx", "-g", "daemon off;"]}).service("web")
-    assert (nginx.pickup, nginx.verdict.on_signal) == ("signal", "HUP")
+    assert (nginx.pickup, nginx.verdict.on_signal) == ("reload", "HUP")
+    assert nginx.pickup_for([PurePosixPath("/code/index.html")]) == "reload"
+    assert nginx.pickup_for([PurePosixPath("/code/site.conf")]) == "signal"
+    assert nginx.pickup_for([PurePosixPath("/etc/nginx/conf.d/site.conf")]) == "signal"
+    behind = baked(tmp_path, text, {"command": ["sh", "-c", "nginx -g 'daemon off;'"]}).service("web")
+    assert behind.pickup_for([PurePosixPath("/etc/nginx/nginx.conf")]) == "restart"
 
 
 def test_a_copy_into_a_mount_of_the_container_is_not_synced(tmp_path: Path) -> None:

@@ -51,7 +51,7 @@ RELOADING: list[tuple[Any, dict[str, str], str]] = [
     (["flask", "run", "--reload"], {}, "`flask run --reload`"),
     (["flask", "run"], {"FLASK_DEBUG": "1"}, "FLASK_DEBUG=1"),
     (["python", "manage.py", "runserver", "0.0.0.0:8000"], {}, "`manage.py runserver`"),
-    (["watchmedo", "auto-restart", "-d", ".", "-p", "*.py", "--", "celery", "-A", "app", "worker"], {},
+    (["watchmedo", "auto-restart", "-d", ".", "-p", "*.py", "-R", "--", "celery", "-A", "app", "worker"], {},
      "`watchmedo auto-restart`"),
     (["watchfiles", "celery -A app worker", "app"], {}, "`watchfiles`"),
     (["python", "-m", "watchfiles", "python app/main.py"], {}, "`watchfiles`"),
