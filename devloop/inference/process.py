@@ -70,6 +70,14 @@ def _from_image_or_dockerfile(
         return None, None, "", ""
     process: Process = stage.process
     name = dockerfile.path.name
+    if process.entrypoint is None and process.cmd is None:  # both inherited from the base image
+        root = stage
+        while root.parent is not None:
+            root = dockerfile.stages[root.parent]
+        official = official_image(root.base)
+        if official is not None:
+            where = f"{name}: FROM {root.base}, the official image's"
+            return official[0], official[1], where, where
     return (
         process.entrypoint,
         process.cmd,

@@ -201,3 +201,30 @@ def test_a_pulled_image_is_what_runs_not_the_official_default(tmp_path: Path) ->
 def test_official_images(reference: str, cmd: tuple[str, ...] | None) -> None:
     found = official_image(reference)
     assert (found[1] if found else None) == cmd
+
+
+def test_a_build_that_keeps_its_official_base_images_command(tmp_path: Path) -> None:
+    """A Dockerfile FROM nginx or php-fpm that sets no CMD runs the base image's, as the laravel
+    compose shape (nginx.dockerfile, php.dockerfile) does; one that sets its own is followed."""
+    write(tmp_path, "nginx.dockerfile", "FROM nginx:stable-alpine\nRUN mkdir -p /var/www/html\n")
+    write(tmp_path, "php.dockerfile", "FROM php:8-fpm-alpine AS base\nWORKDIR /var/www/html\nFROM base\n")
+    write(tmp_path, "own.dockerfile", 'FROM nginx:1.27\nCMD ["sleep", "infinity"]\n')
+    write(tmp_path, "src/public/index.php", "<?php\n")
+    code = [bind(tmp_path / "src", "/var/www/html")]
+
+    def built(dockerfile: str) -> dict[str, Any]:
+        return {"build": {"context": str(tmp_path), "dockerfile": dockerfile}, "volumes": code}
+
+    plan = make_plan(tmp_path, {"app": built("nginx.dockerfile"), "php": built("php.dockerfile"),
+                                "own": built("own.dockerfile")})  # fmt: skip
+    assert strategies(plan) == {"app": "reload", "php": "reload", "own": "restart"}
+    assert (
+        plan.service("app").process.source
+        == "nginx.dockerfile: FROM nginx:stable-alpine, the official image's CMD"
+    )
+    assert plan.service("php").verdict.program == "php-fpm"
+    assert actions(plan, tmp_path, "src/public/index.php") == {
+        "app": "reload",
+        "php": "reload",
+        "own": "restart",
+    }
