@@ -2,7 +2,7 @@
 once and needs nothing: static file servers, and PHP, whose scripts run afresh per request.
 
 - `python -m http.server` (http/server.py: SimpleHTTPRequestHandler opens the file per request),
-  node's `http-server` and `serve`, `caddy file-server`.
+  node's `http-server` and `serve`, `caddy file-server`, lighttpd, static-web-server, darkhttpd.
 - nginx (`root`/`alias` files are opened per request; the image's CMD is `nginx -g 'daemon off;'`),
   Apache (`httpd`, `httpd-foreground` of the httpd image, `apache2-foreground` of the php:*-apache
   images, `apache2ctl -D FOREGROUND`; mod_php runs scripts per request, `.htaccess` is read per
@@ -66,6 +66,12 @@ def _http_server(name: str, args: list[str], env: Mapping[str, str]) -> ReloadVe
 
 def _node_server(name: str, args: list[str], env: Mapping[str, str]) -> ReloadVerdict:
     return _serves(name, _FILES, ("serve.json",) if name == "serve" else ())
+
+
+def _static(name: str, args: list[str], env: Mapping[str, str]) -> ReloadVerdict:
+    """lighttpd (`-f FILE`), static-web-server (`-w/--config-file`), darkhttpd (no configuration)."""
+    named = _named(option_values(args, "-f", "-w", "--config-file"))
+    return _serves(name, _FILES, [*_ETC, "*.conf", *named] if name != "darkhttpd" else named)
 
 
 def _nginx(name: str, args: list[str], env: Mapping[str, str]) -> ReloadVerdict:
@@ -160,6 +166,9 @@ HANDLERS: dict[str, Handler] = {
     "http.server": _http_server,
     "http-server": _node_server,
     "serve": _node_server,
+    "lighttpd": _static,
+    "static-web-server": _static,
+    "darkhttpd": _static,
     "nginx": _nginx,
     "nginx-debug": _nginx,
     "openresty": _nginx,

@@ -58,6 +58,9 @@ from tests.unit.builders import actions, bind, make_plan, reasons, strategies, w
         ("http-server ./public -p 8080", True, "http-server"),
         ("npx http-server -c-1", True, "http-server"),
         ("serve -s build -l 3000", True, "serve"),
+        ("lighttpd -D -f /etc/lighttpd/lighttpd.conf", True, "lighttpd"),
+        ("static-web-server --root /public", True, "static-web-server"),
+        ("darkhttpd /www --port 8080", True, "darkhttpd"),
     ],
 )
 def test_servers_that_read_per_request(command: str, reloads: bool | None, program: str) -> None:
