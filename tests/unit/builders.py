@@ -4,10 +4,12 @@ json` output (absolute paths, long-form volumes), real files on disk, and the pu
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from devloop.inference.process import ImageProcess
+from devloop.inference.reloaders import detect_reload, split_command
+from devloop.inference.scope import scope_of
 from devloop.load.compose_config import project_from_config
 from devloop.load.facts import collect_facts
 from devloop.model.project import Project
@@ -71,3 +73,9 @@ def reasons(plan: ProjectPlan, root: Path, *relative: str) -> dict[str, str]:
 
 def strategies(plan: ProjectPlan) -> dict[str, str]:
     return {s.name: str(s.strategy) for s in plan.services}
+
+
+def covered(command: str, cwd: str, *paths: str) -> list[bool]:
+    """Per container path, whether what `command` runs (in `cwd`) picks up an edit of it by itself."""
+    scope = scope_of(detect_reload(split_command(command)), PurePosixPath(cwd))
+    return [True if scope is None else scope.covers(PurePosixPath(p)) for p in paths]

@@ -4,16 +4,15 @@ restart; the official images' default commands when the image is not pulled yet.
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from devloop.inference.images import official_image
 from devloop.inference.reloaders import detect_reload, split_command
-from devloop.inference.scope import scope_of
 from devloop.model.project import Strategy
-from tests.unit.builders import actions, bind, make_plan, reasons, strategies, write
+from tests.unit.builders import actions, bind, covered, make_plan, reasons, strategies, write
 
 
 @pytest.mark.parametrize(
@@ -68,36 +67,35 @@ def test_servers_that_read_per_request(command: str, reloads: bool | None, progr
     assert (verdict.reloads, verdict.program) == (reloads, program), verdict.reason
 
 
-def covered(command: str, *paths: str) -> list[bool]:
-    scope = scope_of(detect_reload(split_command(command)), PurePosixPath("/srv"))
-    return [True if scope is None else scope.covers(PurePosixPath(p)) for p in paths]
-
-
 def test_configuration_is_out_of_what_they_read_afresh() -> None:
     nginx = "nginx -g 'daemon off;'"
-    assert covered(nginx, "/usr/share/nginx/html/index.html", "/etc/nginx/conf.d/default.conf",
+    assert covered(nginx, "/srv", "/usr/share/nginx/html/index.html", "/etc/nginx/conf.d/default.conf",
                    "/etc/nginx/nginx.conf", "/srv/site/app.conf", "/var/www/css/site.css") == [
         True, False, False, False, True]  # fmt: skip
     named = "nginx -c /app/conf/main.nginx -g 'daemon off;'"
-    assert covered(named, "/app/conf/main.nginx", "/app/x.html") == [False, True]
-    assert covered("nginx -p /opt/nginx/ -c conf/nginx.cfg", "/opt/nginx/conf/nginx.cfg") == [False]
+    assert covered(named, "/srv", "/app/conf/main.nginx", "/app/x.html") == [False, True]
+    assert covered("nginx -p /opt/nginx/ -c conf/nginx.cfg", "/srv", "/opt/nginx/conf/nginx.cfg") == [False]
     php = "docker-php-entrypoint php-fpm"
-    assert covered(php, "/var/www/html/index.php", "/usr/local/etc/php/conf.d/app.ini",
+    assert covered(php, "/srv", "/var/www/html/index.php", "/usr/local/etc/php/conf.d/app.ini",
                    "/var/www/html/php.ini", "/usr/local/etc/php-fpm.d/www.conf") == [
         True, False, False, False]  # fmt: skip
-    assert covered("php -S 0.0.0.0:80 -c /app/custom.cfg", "/app/custom.cfg", "/app/index.php") == [
+    assert covered("php -S 0.0.0.0:80 -c /app/custom.cfg", "/srv", "/app/custom.cfg", "/app/index.php") == [
         False,
         True,
     ]
     apache = "/usr/local/apache2"
-    assert covered("httpd-foreground", f"{apache}/htdocs/a.html", f"{apache}/conf/httpd.conf",
+    assert covered("httpd-foreground", "/srv", f"{apache}/htdocs/a.html", f"{apache}/conf/httpd.conf",
                    f"{apache}/htdocs/.htaccess") == [True, False, True]  # fmt: skip
-    assert covered("httpd -d /opt/apache", "/opt/apache/conf/extra.cfg") == [False]
-    assert covered("busybox httpd -f -c /www/httpd.cnf -h /www", "/www/httpd.cnf", "/www/index.html") == [
-        False, True]  # fmt: skip
+    assert covered("httpd -d /opt/apache", "/srv", "/opt/apache/conf/extra.cfg") == [False]
+    box = "busybox httpd -f -c /www/httpd.cnf -h /www"
+    assert covered(box, "/srv", "/www/httpd.cnf", "/www/index.html") == [False, True]
     caddy = "caddy run --config /config/Caddyfile"
-    assert covered(caddy, "/config/Caddyfile", "/srv/Caddyfile", "/srv/index.html") == [False, False, True]
-    assert covered("python -m http.server", "/srv/anything.conf") == [True]  # it has no configuration
+    assert covered(caddy, "/srv", "/config/Caddyfile", "/srv/Caddyfile", "/srv/index.html") == [
+        False,
+        False,
+        True,
+    ]
+    assert covered("python -m http.server", "/srv", "/srv/anything.conf") == [True]  # it has no configuration
 
 
 def test_they_reload_their_configuration_on_a_signal() -> None:

@@ -4,14 +4,13 @@ watches by default."""
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pytest
 
 from devloop.inference.reloaders import detect_reload, split_command
-from devloop.inference.scope import scope_of
 from devloop.model.project import Strategy
-from tests.unit.builders import actions, bind, make_plan, write
+from tests.unit.builders import actions, bind, covered, make_plan, write
 
 
 @pytest.mark.parametrize(
@@ -69,11 +68,6 @@ from tests.unit.builders import actions, bind, make_plan, write
 def test_watchers(command: str, reloads: bool | None, program: str) -> None:
     verdict = detect_reload(split_command(command))
     assert (verdict.reloads, verdict.program) == (reloads, program), verdict.reason
-
-
-def covered(command: str, cwd: str, *paths: str) -> list[bool]:
-    scope = scope_of(detect_reload(split_command(command)), PurePosixPath(cwd))
-    return [True if scope is None else scope.covers(PurePosixPath(p)) for p in paths]
 
 
 def test_what_each_watches() -> None:
