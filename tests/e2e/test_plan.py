@@ -226,8 +226,9 @@ def test_node_django_nginx_strategies(shop: Path) -> None:
     )
     assert "`runserver --noreload` does not reload" in services["admin_noreload"]["reason"]
     assert services["proxy"]["reason"] == (
-        "./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro is bind-mounted and it runs `nginx`, "
-        "which does not reload (compose.yaml:26 command)"
+        "./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro is bind-mounted outside what `nginx` watches "
+        "(every file, except /etc, *.conf); it runs `nginx`, which reads the files it serves afresh on every "
+        "request (compose.yaml:26 command)"
     )
     assert services["proxy"]["watch"] == [str(shop / "nginx/default.conf")]
     assert services["db"]["watch"] == []
