@@ -26,7 +26,7 @@ def test_a_restart_does_not_wait_for_a_siblings_slow_sync(
             after=mark, event="action", service="mounted", action="restart", status="succeeded"
         )
         stack.wait_for_field("mounted", "/", "message", "site v2", timeout=30)
-        # httpd as PID 1 ignores SIGTERM: copied's restart after its sync takes the grace period
+        # python as PID 1 ignores SIGTERM: copied's restart after its sync takes the grace period
         assert time.monotonic() - edited < 8, "mounted's restart waited for copied's sync"
         synced = run.wait_event(
             after=mark, event="action", service="copied", action="sync", status="succeeded", timeout=60
