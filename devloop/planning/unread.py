@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from devloop.inference.programs.servers import FILE_SERVERS
+
 # kind -> (folder names, file-name regex, programs that do read them)
 _KINDS: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
     "documentation": (
@@ -163,9 +165,6 @@ class Unread:
 
 _NAMES = {kind: re.compile(regex).search for kind, (_, regex, _) in _KINDS.items()}
 _WORD = re.compile(r"[A-Za-z0-9_.-]+")
-# programs that serve files as they are, per request
-_FILE_SERVERS = frozenset({"nginx", "httpd", "apache2", "apachectl", "caddy", "lighttpd", "http.server",
-                           "http-server", "serve", "static-web-server", "darkhttpd"})  # fmt: skip
 # build steps that may bundle Markdown into what an image serves: a JavaScript build
 _BUNDLERS = frozenset({"npm", "npx", "yarn", "pnpm", "bun", "bunx", "webpack", "vite", "next", "astro",
                        "gatsby", "nuxt", "nuxi", "parcel", "esbuild", "rollup"})  # fmt: skip
@@ -210,7 +209,7 @@ def unread_for(
         return None
     named = frozenset(w for w in words if any(w in _KINDS[k][0] for k in _KINDS))
     shown = f"`{os.path.basename(program or argv[0])}`"
-    return Unread(shown, kinds, named, tuple(folders), scripts or {}, bool(programs & _FILE_SERVERS))
+    return Unread(shown, kinds, named, tuple(folders), scripts or {}, bool(programs & FILE_SERVERS))
 
 
 def other_scripts(

@@ -183,3 +183,6 @@ HANDLERS: dict[str, Handler] = {
     "artisan": _artisan_file,
     "caddy": _caddy,
 }
+
+# the programs that serve files as they are, per request (PHP's run its scripts: not these)
+FILE_SERVERS = frozenset(HANDLERS) - {"php-fpm", "php", "artisan"}
