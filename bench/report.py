@@ -410,9 +410,10 @@ def shared(results: dict[str, Any]) -> list[str]:
         "edit of app/main.py, until the published port serves it: baked under devloop against the same",
         "work by hand (`docker compose up -d --build --no-deps baked`, then `docker compose restart worker",
         "beat`, started right after the write); the reloading api under devloop (which restarts and",
-        "rebuilds the others meanwhile) against its own reload with nothing else running. Each edit is",
-        "made from a quiet state: by hand once the commands returned, under devloop once `devloop wait`",
-        "returned.",
+        "rebuilds the others meanwhile) against its own reload with nothing else running, and against",
+        "its reload beside the same work by hand (what sharing the CPU with that work costs it, with no",
+        "devloop). Each edit is made from a quiet state: by hand once the commands returned, under",
+        "devloop once `devloop wait` returned.",
         "",
         *_samples_table(results["shared"]),
     ]

@@ -6,7 +6,8 @@ from the write until the published port serves the new text:
   baked`, then `docker compose restart worker beat`, run right after the edit); each edit from a
   quiet state (by hand the commands have returned; under devloop, `devloop wait` has);
 - api (a reloading service): under `devloop up` (which also restarts the Celery services and
-  rebuilds baked meanwhile), against its own reload with nothing else running.
+  rebuilds baked meanwhile), against its own reload with nothing else running, and against its
+  reload beside the same work by hand (what sharing the machine with that work costs it).
 
 Prints medians (min-max); no assertions. `python -m bench.shared_build [--trials N]`."""
 
@@ -23,6 +24,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,13 +115,15 @@ def wait_devloop(project: Stack) -> None:
                    env=project.environ(), capture_output=True, timeout=330)  # fmt: skip
 
 
-def by_hand(project: Stack, trials: int) -> tuple[list[float | None], list[float | None]]:
-    """(api's own reload, baked) per trial. Baked gets the same work devloop does for the edit, by
-    hand: `up -d --build --no-deps baked`, then `restart worker beat`, run right after the write
-    while the port is polled (as under devloop, which restarts the Celery services after the
-    rebuild)."""
+def by_hand(project: Stack, trials: int) -> tuple[list[float | None], list[float | None], list[float | None]]:
+    """(api's own reload, baked, api while that work runs) per trial. Baked gets the same work
+    devloop does for the edit, by hand: `up -d --build --no-deps baked`, then `restart worker beat`,
+    run right after the write while both ports are polled (as under devloop, which restarts the
+    Celery services after the rebuild). The api's reload beside it shows what sharing the machine
+    with that work costs it, with no devloop."""
     reloads: list[float | None] = []
     rebuilds: list[float | None] = []
+    beside: list[float | None] = []
     compose = ["docker", "compose", "-p", project.name]
     work = " && ".join((" ".join([*compose, "up", "-d", "--build", "--no-deps", "baked"]),
                         " ".join([*compose, "restart", "worker", "beat"])))  # fmt: skip
@@ -130,10 +134,13 @@ def by_hand(project: Stack, trials: int) -> tuple[list[float | None], list[float
         text, started = project.edit()
         chain = subprocess.Popen(["sh", "-c", work], cwd=project.directory, env=project.environ(),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        rebuilds.append(project.live("baked", text, started))
+        with ThreadPoolExecutor(1) as pool:
+            api = pool.submit(project.live, "api", text, started)
+            rebuilds.append(project.live("baked", text, started))
+            beside.append(api.result())
         chain.wait(timeout=600)
         settle(project, text)
-    return reloads, rebuilds
+    return reloads, rebuilds, beside
 
 
 def under_devloop(project: Stack, trials: int) -> tuple[list[float | None], list[float | None]]:
@@ -162,6 +169,7 @@ LABELS = (
     "baked: by hand (up -d --build --no-deps baked, restart worker beat)",
     "api (reloads): devloop",
     "api (reloads): its own reload",
+    "api (reloads): beside the same work by hand",
 )
 
 
@@ -169,10 +177,10 @@ def run_shared(trials: int) -> dict[str, list[float | None]]:
     """The samples by label (make bench's "shared" section)."""
     with stack() as project:
         say("shared build: by hand")
-        own_reload, hand = by_hand(project, trials)
+        own_reload, hand, beside = by_hand(project, trials)
         say("shared build: under devloop up")
         reload_dl, baked_dl = under_devloop(project, trials)
-    return dict(zip(LABELS, (baked_dl, hand, reload_dl, own_reload), strict=True))
+    return dict(zip(LABELS, (baked_dl, hand, reload_dl, own_reload, beside), strict=True))
 
 
 def main() -> None:
@@ -185,9 +193,11 @@ def main() -> None:
         print(f"  {label:50} {summary.text()}")
     medians = [s.median for _, s in rows]
     if all(m is not None for m in medians):
-        b_dl, b_hand, r_dl, r_own = medians  # type: ignore[misc]
+        b_dl, b_hand, r_dl, r_own, r_beside = medians  # type: ignore[misc]
         print(f"  baked: devloop / by hand = {b_dl / b_hand:.2f}x ({b_dl - b_hand:+.2f} s)")
         print(f"  api: devloop / its own reload = {r_dl / r_own:.2f}x ({r_dl - r_own:+.2f} s)")
+        beside = f"{r_dl / r_beside:.2f}x ({r_dl - r_beside:+.2f} s)"
+        print(f"  api: devloop / beside the same work by hand = {beside}")
 
 
 if __name__ == "__main__":
