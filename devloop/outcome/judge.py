@@ -79,6 +79,7 @@ _ALIASES = {
     "manage.py": "django",
     "next": "next",
     "beat": "celery beat",
+    "fastapi": "uvicorn",  # `fastapi dev`/`fastapi run` run uvicorn, whose lines they show
 }
 
 

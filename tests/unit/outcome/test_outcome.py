@@ -185,6 +185,7 @@ def test_inference_names_map_to_programs() -> None:
         "celery",
     ]
     assert program_for("celery beat").name == "celery beat"  # type: ignore[union-attr]
+    assert program_for("fastapi dev").name == "uvicorn"  # type: ignore[union-attr]
     assert program_for("python app.py") is None and program_for(None) is None
 
 
