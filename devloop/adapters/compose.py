@@ -40,20 +40,26 @@ class ComposeOptions:
     endpoint: Endpoint | None = None  # None: wherever the docker CLI goes
 
     def argv(self, *args: str) -> list[str]:
-        argv = ["docker", *(self.endpoint.docker_args() if self.endpoint else ()), "compose"]
-        for file in self.files:
-            argv += ["-f", file]
-        if self.project_name:
-            argv += ["-p", self.project_name]
-        for profile in self.profiles:
-            argv += ["--profile", profile]
-        if self.project_directory:
-            argv += ["--project-directory", self.project_directory]
-        return argv + list(args)
+        """The command as a user would type it: `docker [engine flags] compose ...`."""
+        engine = self.endpoint.docker_args() if self.endpoint else ()
+        return ["docker", *engine, "compose", *self._args(args)]
 
     def launch(self, *args: str) -> tuple[list[str], dict[str, str] | None]:
         """What to run for `argv(*args)`, and its environment (see compose_plugin)."""
-        return launch(self.argv(*args), self.endpoint)
+        return launch(self._args(args), self.argv(*args), self.endpoint)
+
+    def _args(self, args: Sequence[str]) -> list[str]:
+        """What follows `compose`."""
+        found: list[str] = []
+        for file in self.files:
+            found += ["-f", file]
+        if self.project_name:
+            found += ["-p", self.project_name]
+        for profile in self.profiles:
+            found += ["--profile", profile]
+        if self.project_directory:
+            found += ["--project-directory", self.project_directory]
+        return found + list(args)
 
 
 def find_compose_files(options: ComposeOptions) -> tuple[Path, ...]:

@@ -58,18 +58,19 @@ def find_plugin(environ: Mapping[str, str] | None = None) -> str | None:
     return _find(tuple(plugin_dirs(os.environ if environ is None else environ)))
 
 
-def launch(argv: list[str], endpoint: Endpoint | None) -> tuple[list[str], dict[str, str] | None]:
-    """What to run for the command `argv` (`docker [engine flags] compose ...`): the plugin with
-    the engine in its environment when it is found, else `argv` as it is (environment None: the
-    caller's)."""
+def launch(
+    args: list[str], argv: list[str], endpoint: Endpoint | None
+) -> tuple[list[str], dict[str, str] | None]:
+    """What to run for `compose ARGS` (`argv`: the same as `docker [engine flags] compose ARGS`):
+    the plugin with the engine in its environment when it is found, else `argv` as it is
+    (environment None: the caller's)."""
     plugin = find_plugin()
     if plugin is None:
         return argv, None
-    rest = argv[argv.index("compose") + 1 :]
     environ = dict(os.environ)
     if endpoint is not None and endpoint.source == "DOCKER_HOST":
         environ["DOCKER_HOST"] = endpoint.host
     elif endpoint is not None:
         environ.pop("DOCKER_HOST", None)  # it would win over the context
         environ["DOCKER_CONTEXT"] = endpoint.context
-    return [plugin, *rest], environ
+    return [plugin, *args], environ

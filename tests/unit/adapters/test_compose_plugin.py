@@ -63,10 +63,10 @@ def test_the_plugin_gets_the_engine_in_its_environment(
 ) -> None:
     binary = str(plugin(config / "cli-plugins"))
     monkeypatch.setenv("DOCKER_HOST", "unix:///elsewhere.sock")
-    near = Endpoint("near", "unix:///near.sock", "--context")
+    near = Endpoint("compose", "unix:///near.sock", "--context")  # a context may be named anything
     run, environ = ComposeOptions(project_name="p", cwd=tmp_path, endpoint=near).launch("up", "-d")
     assert run == [binary, "-p", "p", "up", "-d"]
-    assert environ is not None and environ["DOCKER_CONTEXT"] == "near" and "DOCKER_HOST" not in environ
+    assert environ is not None and environ["DOCKER_CONTEXT"] == "compose" and "DOCKER_HOST" not in environ
     by_host = Endpoint("default", "tcp://10.0.0.2:2375", "DOCKER_HOST")
     run, environ = ComposeOptions(cwd=tmp_path, endpoint=by_host).launch("ps")
     assert run == [binary, "ps"]
