@@ -30,7 +30,7 @@ class ContainerWrites:
         self.state = Writes()
         self.git = GitIgnores(shared.context.project.directory)
         self.me = user_id()
-        self.said: set[str] = set()  # the patterns devloop told about
+        self.said: set[str] = set()  # the patterns (and declared outputs) devloop told about
         self._owners: dict[str, int | None] = {}  # bind source -> its owner
 
     def observe(self, event: events.Event) -> None:
@@ -101,8 +101,11 @@ class ContainerWrites:
             if verdict is None:
                 kept.append(path)
                 continue
-            if verdict.pattern not in self.said:
-                self.said.add(verdict.pattern)
+            # once per ignore pattern; once per option for what a command says it writes (two
+            # workers' --logfile under one logs/ share a pattern, not a reason)
+            said = change.declared or verdict.pattern
+            if said not in self.said:
+                self.said.add(said)
                 declared = context.plan.written_by(change.path) if change.declared else None
                 self.shared.emit(
                     events.ContainerOutput(

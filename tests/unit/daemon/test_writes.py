@@ -53,3 +53,21 @@ def test_the_paths_of_a_catch_up_over_a_tree_are_not_held(tmp_path: Path) -> Non
     watched.observe(restart(tree))
     assert watched.state.caused == {} and watched.state.contents == {}
     assert watched.state.windows["worker"][-1].action == "restart"  # its window still opens
+
+
+def test_each_command_that_says_it_writes_a_file_is_told_about_once(tmp_path: Path) -> None:
+    """Two workers' --logfile in one logs/ folder share an ignore pattern, not a reason: each is
+    said, whichever is written first, and each only once."""
+    code = [bind(tmp_path, "/code")]
+    command = ["celery", "-A", "jobs", "worker", "--logfile=logs/{}.log"]
+    plan = make_plan(tmp_path, {name: {"image": "python", "working_dir": "/code", "volumes": code,
+                                       "command": [*command[:-1], command[-1].format(name)]}
+                                for name in ("worker", "mailer")})  # fmt: skip
+    said: list[events.Event] = []
+    context = Context(ComposeOptions(cwd=tmp_path), Settings(), plan.project, plan)
+    watched = ContainerWrites(Shared(context, Engine(client=object()), said.append, UpOptions()))
+    logs = [write(tmp_path, f"logs/{name}.log", "line\n") for name in ("mailer", "worker")]
+    for _ in range(2):
+        assert watched.keep(logs) == []
+    told = [(e.path, e.services) for e in said if isinstance(e, events.ContainerOutput)]
+    assert told == [("logs/mailer.log", ["mailer"]), ("logs/worker.log", ["worker"])]
