@@ -42,20 +42,17 @@ def plugin_dirs(environ: Mapping[str, str]) -> list[Path]:
     return [Path(os.path.expanduser(d)) for d in extra] + [folder / "cli-plugins"] + [Path(d) for d in system]
 
 
-@functools.lru_cache(maxsize=4)
-def _find(dirs: tuple[Path, ...]) -> str | None:
-    for folder in dirs:
+@functools.cache
+def find_plugin() -> str | None:
+    """The plugin binary `docker compose` would run (looked up once: every action runs it); None
+    on Windows or when it is elsewhere."""
+    if sys.platform == "win32":
+        return None
+    for folder in plugin_dirs(os.environ):
         candidate = folder / NAME
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
     return None
-
-
-def find_plugin(environ: Mapping[str, str] | None = None) -> str | None:
-    """The plugin binary `docker compose` would run; None on Windows or when it is elsewhere."""
-    if sys.platform == "win32":
-        return None
-    return _find(tuple(plugin_dirs(os.environ if environ is None else environ)))
 
 
 def launch(

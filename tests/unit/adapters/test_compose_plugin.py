@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,19 +25,20 @@ def plugin(folder: Path) -> Path:
 
 
 @pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "docker-config"
     folder.mkdir()
     monkeypatch.setenv("DOCKER_CONFIG", str(folder))
     monkeypatch.setattr(compose_plugin, "SYSTEM_DIRS", (str(tmp_path / "system"),))
-    compose_plugin._find.cache_clear()
-    return folder
+    compose_plugin.find_plugin.cache_clear()
+    yield folder
+    compose_plugin.find_plugin.cache_clear()  # the next tests find the real one
 
 
 def test_the_users_plugin_comes_before_the_systems(config: Path, tmp_path: Path) -> None:
     plugin(tmp_path / "system")
     assert compose_plugin.find_plugin() == str(tmp_path / "system" / "docker-compose")
-    compose_plugin._find.cache_clear()
+    compose_plugin.find_plugin.cache_clear()
     mine = plugin(config / "cli-plugins")
     assert compose_plugin.find_plugin() == str(mine)
 
